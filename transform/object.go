@@ -1,0 +1,366 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"unsafe"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/transform/jsonpath"
+)
+
+// Object is one object being transformed: a JSON-shaped tree edited copy-on-write.
+//
+// An Object starts from a base tree that it never modifies. The first write below a map or list
+// copies that container (and its ancestors) once; later writes edit the private copy. Untouched
+// subtrees stay shared with the base, so rendering a variant per WEC costs only what changes.
+// Every write is recorded in the Object's [Trace] under the current author ([Object.SetBy]).
+//
+// Values passed to Set are owned by the Object afterwards and must not be modified by the
+// caller. Values read from an Object (Root, Get, Find) are shared and read-only.
+// An Object is not safe for concurrent use.
+type Object struct {
+	root  map[string]any
+	owned map[unsafe.Pointer]struct{}
+	trace Trace
+	by    string
+}
+
+// NewObject returns an Object over base. base is shared, never modified; it must not be
+// modified by anyone while the Object (or anything it produced) is in use.
+func NewObject(base map[string]any) *Object {
+	if base == nil {
+		base = map[string]any{}
+	}
+	return &Object{root: base}
+}
+
+// Root returns the current tree. It is read-only: it may share subtrees with the base and with
+// other Objects.
+func (o *Object) Root() map[string]any { return o.root }
+
+// Unstructured wraps the current tree. The result is read-only in the same sense as Root; call
+// DeepCopy on it for a private copy.
+func (o *Object) Unstructured() *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: o.root}
+}
+
+// Trace returns the changes recorded so far. Read-only.
+func (o *Object) Trace() Trace { return o.trace }
+
+// SetBy names the author of the following writes (a stage, or a rule and action) and returns
+// the previous author.
+func (o *Object) SetBy(by string) string {
+	prev := o.by
+	o.by = by
+	return prev
+}
+
+// By returns the current author.
+func (o *Object) By() string { return o.by }
+
+// Note records that the current author looked at path and changed nothing (for example a list
+// selector that matched no item).
+func (o *Object) Note(path, message string) {
+	o.trace = append(o.trace, Change{Path: path, By: o.by, Kind: ChangeNoop, Message: message})
+}
+
+// Find returns the nodes path matches in the current tree (values read-only).
+func (o *Object) Find(p *jsonpath.Path) []jsonpath.Node { return p.Find(o.root) }
+
+// Get returns the value at loc and whether it exists.
+func (o *Object) Get(loc jsonpath.Location) (any, bool) {
+	var v any = o.root
+	for _, s := range loc {
+		switch c := v.(type) {
+		case map[string]any:
+			if s.IsIndex {
+				return nil, false
+			}
+			var ok bool
+			if v, ok = c[s.Key]; !ok {
+				return nil, false
+			}
+		case []any:
+			if !s.IsIndex || s.Index < 0 || s.Index >= len(c) {
+				return nil, false
+			}
+			v = c[s.Index]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// Set writes value at every target of p, creating missing map members along name selectors.
+// It returns how many locations it wrote. A target whose parent is not a map (or an index
+// beyond a list) is an error naming the location; earlier targets stay written.
+func (o *Object) Set(p *jsonpath.Path, value any) (int, error) {
+	targets := p.Targets(o.root, true)
+	for i, t := range targets {
+		v := value
+		if i > 0 {
+			v = DeepCopyValue(value) // never share one mutable value between two places
+		}
+		if err := o.SetAt(t.Location, v); err != nil {
+			return i, err
+		}
+	}
+	return len(targets), nil
+}
+
+// SetAt writes value at loc, creating missing maps along the way (list items must exist).
+func (o *Object) SetAt(loc jsonpath.Location, value any) error {
+	if len(loc) == 0 {
+		m, ok := value.(map[string]any)
+		if !ok {
+			return fmt.Errorf("cannot replace the whole object with a %s", typeName(value))
+		}
+		o.record(loc, o.root, true, m, true)
+		o.root = m
+		return nil
+	}
+	parent, err := o.mutableParent(loc, true)
+	if err != nil {
+		return err
+	}
+	last := loc[len(loc)-1]
+	switch c := parent.(type) {
+	case map[string]any:
+		old, existed := c[last.Key]
+		if existed && equalValue(old, value) {
+			return nil
+		}
+		c[last.Key] = value
+		o.record(loc, old, existed, value, true)
+	case []any:
+		old := c[last.Index]
+		if equalValue(old, value) {
+			return nil
+		}
+		c[last.Index] = value
+		o.record(loc, old, true, value, true)
+	}
+	return nil
+}
+
+// Remove deletes every node p matches and returns how many it removed. Matching nothing is not
+// an error. List items are removed from the highest index down, so indexes stay valid.
+func (o *Object) Remove(p *jsonpath.Path) int {
+	nodes := p.Find(o.root)
+	// Remove deeper and later locations first.
+	slices.SortStableFunc(nodes, func(a, b jsonpath.Node) int { return compareLocations(b.Location, a.Location) })
+	n := 0
+	for _, nd := range nodes {
+		if o.RemoveAt(nd.Location) {
+			n++
+		}
+	}
+	return n
+}
+
+// RemoveAt deletes the node at loc and reports whether it existed. The root cannot be removed.
+func (o *Object) RemoveAt(loc jsonpath.Location) bool {
+	if len(loc) == 0 {
+		return false
+	}
+	if _, ok := o.Get(loc); !ok {
+		return false
+	}
+	parent, err := o.mutableParent(loc, false)
+	if err != nil {
+		return false
+	}
+	last := loc[len(loc)-1]
+	switch c := parent.(type) {
+	case map[string]any:
+		old := c[last.Key]
+		delete(c, last.Key)
+		o.record(loc, old, true, nil, false)
+	case []any:
+		old := c[last.Index]
+		o.record(loc, old, true, nil, false)
+		// The list shrinks: its parent must point at the new slice header.
+		o.replaceList(loc[:len(loc)-1], slices.Delete(c, last.Index, last.Index+1))
+	}
+	return true
+}
+
+// replaceList stores a re-sliced owned list back into its parent (length changed).
+func (o *Object) replaceList(loc jsonpath.Location, l []any) {
+	parent, _ := o.mutableParent(loc, false)
+	last := loc[len(loc)-1]
+	switch c := parent.(type) {
+	case map[string]any:
+		c[last.Key] = l
+	case []any:
+		c[last.Index] = l
+	}
+	o.own(l)
+}
+
+// mutableParent returns the owned container that holds loc's last step, copying shared
+// containers on the way down; with create, missing (or null) map members become new maps.
+func (o *Object) mutableParent(loc jsonpath.Location, create bool) (any, error) {
+	o.root = o.ownMap(o.root)
+	var cur any = o.root
+	for i, s := range loc[:len(loc)-1] {
+		next, err := o.child(cur, s, loc[i+1], loc[:i+1], create)
+		if err != nil {
+			return nil, fmt.Errorf("cannot set %s: %w", loc, err)
+		}
+		cur = next
+	}
+	last := loc[len(loc)-1]
+	switch c := cur.(type) {
+	case map[string]any:
+		if last.IsIndex {
+			return nil, fmt.Errorf("cannot index %s: it is a map", loc[:len(loc)-1])
+		}
+	case []any:
+		if !last.IsIndex || last.Index >= len(c) {
+			return nil, fmt.Errorf("cannot set %s: no such list item", loc)
+		}
+	default:
+		return nil, fmt.Errorf("cannot set %s: %s is a %s, not a map", loc, loc[:len(loc)-1], typeName(cur))
+	}
+	return cur, nil
+}
+
+// child returns the owned child of owned container cur at step s, creating it if asked.
+func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, create bool) (any, error) {
+	switch c := cur.(type) {
+	case map[string]any:
+		v, ok := c[s.Key]
+		if (!ok || v == nil) && create && !next.IsIndex {
+			m := map[string]any{}
+			o.own(m)
+			c[s.Key] = m
+			o.record(at, v, ok, m, true)
+			return m, nil
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s does not exist", at)
+		}
+		owned, err := o.ownContainer(v, at)
+		if err != nil {
+			return nil, err
+		}
+		c[s.Key] = owned
+		return owned, nil
+	case []any:
+		if !s.IsIndex || s.Index >= len(c) {
+			return nil, fmt.Errorf("%s: no such list item", at)
+		}
+		owned, err := o.ownContainer(c[s.Index], at)
+		if err != nil {
+			return nil, err
+		}
+		c[s.Index] = owned
+		return owned, nil
+	}
+	return nil, fmt.Errorf("%s is a %s", at, typeName(cur))
+}
+
+func (o *Object) ownContainer(v any, at jsonpath.Location) (any, error) {
+	switch c := v.(type) {
+	case map[string]any:
+		return o.ownMap(c), nil
+	case []any:
+		return o.ownList(c), nil
+	}
+	return nil, fmt.Errorf("%s is a %s, not a map or list", at, typeName(v))
+}
+
+func (o *Object) ownMap(m map[string]any) map[string]any {
+	if _, ok := o.owned[mapID(m)]; ok {
+		return m
+	}
+	cp := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		cp[k] = v
+	}
+	o.own(cp)
+	return cp
+}
+
+func (o *Object) ownList(l []any) []any {
+	if len(l) > 0 && o.isOwnedList(l) {
+		return l
+	}
+	cp := slices.Clone(l)
+	if cp == nil {
+		cp = []any{}
+	}
+	o.own(cp)
+	return cp
+}
+
+func (o *Object) own(v any) {
+	if o.owned == nil {
+		o.owned = make(map[unsafe.Pointer]struct{}, 8)
+	}
+	switch c := v.(type) {
+	case map[string]any:
+		o.owned[mapID(c)] = struct{}{}
+	case []any:
+		if len(c) > 0 {
+			o.owned[unsafe.Pointer(unsafe.SliceData(c))] = struct{}{}
+		}
+	}
+}
+
+func (o *Object) isOwnedList(l []any) bool {
+	_, ok := o.owned[unsafe.Pointer(unsafe.SliceData(l))]
+	return ok
+}
+
+// mapID returns the identity of a map (its runtime header pointer).
+func mapID(m map[string]any) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&m)) }
+
+func (o *Object) record(loc jsonpath.Location, old any, hadOld bool, new any, hasNew bool) {
+	c := Change{Path: loc.String(), By: o.by, Old: old, New: new, Kind: ChangeSet}
+	switch {
+	case !hadOld:
+		c.Kind = ChangeAdd
+	case !hasNew:
+		c.Kind = ChangeRemove
+	}
+	o.trace = append(o.trace, c)
+}
+
+func compareLocations(a, b jsonpath.Location) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		switch {
+		case x.IsIndex && y.IsIndex && x.Index != y.Index:
+			return x.Index - y.Index
+		case !x.IsIndex && !y.IsIndex && x.Key != y.Key:
+			if x.Key < y.Key {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int, int32, int64, float32, float64:
+		return "number"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "map"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,228 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/customization"
+)
+
+// Pipeline renders objects for WECs: WEC-independent stages run once per object
+// ([Pipeline.Prepare]), per-WEC stages once per (object, WEC) pair ([Pipeline.Render]).
+//
+// A Pipeline is immutable and safe for concurrent use; so are the [Prepared] objects it returns.
+type Pipeline struct {
+	shared []Stage
+	perWEC []Stage
+}
+
+// NewPipeline returns a pipeline running shared stages (WEC-independent, env.WEC is nil) then
+// perWEC stages. Stages run in the order given. The slices are copied.
+func NewPipeline(shared, perWEC []Stage) *Pipeline {
+	return &Pipeline{shared: append([]Stage(nil), shared...), perWEC: append([]Stage(nil), perWEC...)}
+}
+
+// Prepared is one object after the WEC-independent stages, ready to render for any WEC. It is
+// immutable and safe for concurrent use.
+type Prepared struct {
+	// Ref identifies the object (after the WEC-independent stages).
+	Ref ObjectRef
+	// Err is set when the WEC-independent stages failed; every render of it then fails.
+	Err error
+	// Warnings were raised by the WEC-independent stages.
+	Warnings []string
+
+	base  map[string]any
+	trace Trace
+	bound []boundStage
+}
+
+// Object returns the object after the WEC-independent stages. Read-only.
+func (p *Prepared) Object() *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: p.base}
+}
+
+// Trace returns the changes made by the WEC-independent stages. Read-only.
+func (p *Prepared) Trace() Trace { return p.trace }
+
+type boundStage struct {
+	name string
+	t    Transform
+}
+
+// Prepare runs the WEC-independent stages on a private deep copy of in (in is never modified)
+// and prepares the per-WEC stages for this object. Failures are reported in Prepared.Err.
+func (p *Pipeline) Prepare(ctx context.Context, in *unstructured.Unstructured) *Prepared {
+	var root map[string]any
+	if in != nil {
+		root = in.DeepCopy().Object
+	}
+	obj := NewObject(root)
+	ref := RefOf(obj.Root())
+	env := &Env{Context: ctx, Deps: &customization.Dependencies{}, Object: ref}
+	prep := &Prepared{Ref: ref}
+	fail := func(stage string, err error) *Prepared {
+		prep.Err = wrapRenderError(err, "", prep.Ref, stage)
+		prep.Warnings = env.warnings
+		return prep
+	}
+	for _, s := range p.shared {
+		obj.SetBy(s.Name)
+		if err := s.Transform.Transform(env, obj); err != nil {
+			return fail(s.Name, err)
+		}
+	}
+	prep.base = obj.Root()
+	prep.Ref = RefOf(prep.base)
+	prep.trace = obj.Trace()
+	env.Object = prep.Ref
+	view := NewObject(prep.base)
+	for _, s := range p.perWEC {
+		t := s.Transform
+		if pr, ok := t.(Preparer); ok {
+			view.SetBy(s.Name)
+			bound, err := pr.Prepare(env, view)
+			if err != nil {
+				return fail(s.Name, err)
+			}
+			if bound == nil {
+				continue
+			}
+			t = bound
+		}
+		prep.bound = append(prep.bound, boundStage{name: s.Name, t: t})
+	}
+	prep.Warnings = env.warnings
+	return prep
+}
+
+// Result is the outcome of one (object, WEC) pair.
+type Result struct {
+	// WEC is the cluster's name.
+	WEC string
+	// Ref identifies the object.
+	Ref ObjectRef
+	// Object is the rendered object, nil when Err is set. It is read-only: it shares unchanged
+	// subtrees with the Prepared object and with other WECs' results. Call DeepCopy for a
+	// private copy.
+	Object *unstructured.Unstructured
+	// Err is a *RenderError when the pair failed.
+	Err error
+	// Changes lists every change, WEC-independent stages first, then per-WEC ones.
+	Changes Trace
+	// Warnings were raised while rendering (WEC-independent ones included).
+	Warnings []string
+	// Deps records what the render read of the WEC.
+	Deps customization.Dependencies
+}
+
+// Render runs the per-WEC stages for one WEC on a copy-on-write view of prep. It never
+// modifies prep and is safe to call concurrently.
+func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customization.WEC) Result {
+	res := Result{Ref: prep.Ref}
+	if wec != nil {
+		res.WEC = wec.Name()
+	}
+	res.Warnings = append(res.Warnings, prep.Warnings...)
+	if prep.Err != nil {
+		res.Err = withWEC(prep.Err, res.WEC)
+		return res
+	}
+	obj := NewObject(prep.base)
+	env := &Env{Context: ctx, WEC: wec, Deps: &res.Deps, Object: prep.Ref}
+	for _, s := range prep.bound {
+		if err := ctx.Err(); err != nil {
+			res.Err = wrapRenderError(err, res.WEC, prep.Ref, s.name)
+			break
+		}
+		obj.SetBy(s.name)
+		if err := s.t.Transform(env, obj); err != nil {
+			res.Err = wrapRenderError(err, res.WEC, prep.Ref, s.name)
+			break
+		}
+	}
+	res.Warnings = append(res.Warnings, env.warnings...)
+	res.Changes = make(Trace, 0, len(prep.trace)+len(obj.trace))
+	res.Changes = append(append(res.Changes, prep.trace...), obj.trace...)
+	if res.Err == nil {
+		res.Object = obj.Unstructured()
+	}
+	return res
+}
+
+// RenderAll prepares every object once and renders it for every WEC, using up to GOMAXPROCS
+// goroutines. Results are ordered by WEC (as given), then object (as given).
+func (p *Pipeline) RenderAll(ctx context.Context, objs []*unstructured.Unstructured, wecs []*customization.WEC) []Result {
+	preps := make([]*Prepared, len(objs))
+	parallel(len(objs), func(i int) { preps[i] = p.Prepare(ctx, objs[i]) })
+	out := make([]Result, len(objs)*len(wecs))
+	parallel(len(out), func(i int) {
+		w, o := i/len(objs), i%len(objs)
+		out[i] = p.Render(ctx, preps[o], wecs[w])
+	})
+	return out
+}
+
+// parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// wrapRenderError turns a stage's error into a *RenderError, keeping the author and path a
+// stage already gave.
+func wrapRenderError(err error, wec string, ref ObjectRef, stage string) error {
+	var re *RenderError
+	if errors.As(err, &re) {
+		cp := *re
+		if cp.WEC == "" {
+			cp.WEC = wec
+		}
+		if cp.Object.Kind == "" {
+			cp.Object = ref
+		}
+		if cp.By == "" {
+			cp.By = stage
+		}
+		return &cp
+	}
+	out := &RenderError{WEC: wec, Object: ref, By: stage, Err: err}
+	var pe *PathError
+	if errors.As(err, &pe) {
+		out.Path, out.Err = pe.Path, pe.Err
+	}
+	return out
+}
+
+func withWEC(err error, wec string) error {
+	var re *RenderError
+	if errors.As(err, &re) && re.WEC == "" {
+		cp := *re
+		cp.WEC = wec
+		return &cp
+	}
+	return err
+}

@@ -1,0 +1,94 @@
+package transform
+
+import (
+	"maps"
+	"reflect"
+)
+
+// DeepCopyValue returns a private copy of a JSON-shaped value (maps, lists, scalars). Scalars
+// are returned as they are.
+func DeepCopyValue(v any) any {
+	switch c := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(c))
+		for k, e := range c {
+			out[k] = DeepCopyValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(c))
+		for i, e := range c {
+			out[i] = DeepCopyValue(e)
+		}
+		return out
+	case map[string]string:
+		return maps.Clone(c)
+	}
+	return v
+}
+
+// equalValue reports whether two JSON-shaped values are equal, treating integer and float
+// representations of the same number as equal.
+func equalValue(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	case int64, int, int32, float64, float32:
+		xf, ok1 := toFloat(a)
+		yf, ok2 := toFloat(b)
+		return ok1 && ok2 && xf == yf && sameIntness(a, b)
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equalValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// sameIntness keeps 3 and 3.0 apart: they serialise differently.
+func sameIntness(a, b any) bool {
+	_, af := a.(float64)
+	_, bf := b.(float64)
+	return af == bf
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	}
+	return 0, false
+}
