@@ -1,0 +1,165 @@
+package customtransform
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/wecforge/wecforge/transform/jsonpath"
+	"github.com/wecforge/wecforge/transform/resources"
+)
+
+// The apiVersion and kind of a CustomTransform.
+const (
+	APIVersion = "control.kubestellar.io/v1alpha1"
+	Kind       = "CustomTransform"
+)
+
+// IsCustomTransform reports whether u is a control.kubestellar.io/v1alpha1 CustomTransform.
+func IsCustomTransform(u *unstructured.Unstructured) bool {
+	return u != nil && u.GetAPIVersion() == APIVersion && u.GetKind() == Kind
+}
+
+// compiled is one CustomTransform after compilation.
+type compiled struct {
+	name     string
+	resource schema.GroupResource
+	entries  []entry
+}
+
+// entry is one valid spec.remove query.
+type entry struct {
+	by   string // trace author: `customtransform NAME: spec.remove[i]`
+	path *jsonpath.Path
+}
+
+// compile reads one CustomTransform. It returns nil when the object is unusable as a whole;
+// entry problems are returned alongside a usable result.
+func compile(u *unstructured.Unstructured, label string) (*compiled, []error) {
+	bad := func(field string, format string, args ...any) []error {
+		return []error{&Error{Name: label, Field: field, Err: fmt.Errorf(format, args...)}}
+	}
+	if u == nil {
+		return nil, bad("", "is nil")
+	}
+	if !IsCustomTransform(u) {
+		return nil, bad("", "is a %s %s, not a %s %s", u.GetAPIVersion(), u.GetKind(), APIVersion, Kind)
+	}
+	spec, ok := u.Object["spec"].(map[string]any)
+	if !ok {
+		return nil, bad("spec", "must be set to a map")
+	}
+	group, ok := spec["apiGroup"].(string)
+	if !ok && spec["apiGroup"] != nil {
+		return nil, bad("spec.apiGroup", "must be a string, not a %T", spec["apiGroup"])
+	}
+	resource, ok := spec["resource"].(string)
+	switch {
+	case !ok && spec["resource"] != nil:
+		return nil, bad("spec.resource", "must be a string, not a %T", spec["resource"])
+	case resource == "":
+		return nil, bad("spec.resource", "must be set (the lowercase plural resource, for example deployments)")
+	case resource != strings.ToLower(resource):
+		return nil, bad("spec.resource", "%q must be a lowercase plural resource name (for example deployments), not a kind", resource)
+	case strings.ContainsAny(resource, "./ "):
+		return nil, bad("spec.resource", "%q must be a plain resource name; put the group in spec.apiGroup", resource)
+	}
+	c := &compiled{name: u.GetName(), resource: schema.GroupResource{Group: group, Resource: resource}}
+	raw, ok := spec["remove"].([]any)
+	if !ok && spec["remove"] != nil {
+		return nil, bad("spec.remove", "must be a list of JSONPath queries, not a %T", spec["remove"])
+	}
+	var errs []error
+	for i, item := range raw {
+		field := fmt.Sprintf("spec.remove[%d]", i)
+		text, ok := item.(string)
+		if !ok {
+			errs = append(errs, &Error{Name: label, Field: field, Err: fmt.Errorf("must be a string, not a %T", item)})
+			continue
+		}
+		p, err := jsonpath.Parse(text)
+		if err != nil {
+			errs = append(errs, &Error{Name: label, Field: field, Err: err})
+			continue
+		}
+		c.entries = append(c.entries, entry{by: "customtransform " + label + ": " + field, path: p})
+	}
+	return c, errs
+}
+
+// compileAll compiles cts in name order, rejecting repeated names.
+func compileAll(cts []*unstructured.Unstructured) ([]*compiled, []error) {
+	type input struct {
+		u     *unstructured.Unstructured
+		label string
+	}
+	ins := make([]input, 0, len(cts))
+	for i, u := range cts {
+		label := fmt.Sprintf("customtransforms[%d]", i)
+		if u != nil && u.GetName() != "" {
+			label = u.GetName()
+		}
+		ins = append(ins, input{u: u, label: label})
+	}
+	slices.SortStableFunc(ins, func(a, b input) int { return strings.Compare(a.label, b.label) })
+	var (
+		out  []*compiled
+		errs []error
+		seen = map[string]bool{}
+	)
+	for _, in := range ins {
+		if in.u != nil && in.u.GetName() == "" {
+			errs = append(errs, &Error{Name: in.label, Field: "metadata.name", Err: errors.New("must be set")})
+			continue
+		}
+		if seen[in.label] {
+			errs = append(errs, &Error{Name: in.label, Err: errors.New("appears more than once; CustomTransform names are unique")})
+			continue
+		}
+		seen[in.label] = true
+		c, cerrs := compile(in.u, in.label)
+		errs = append(errs, cerrs...)
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, errs
+}
+
+// describeResource formats a group and resource as `deployments.apps` (`services` for core).
+func describeResource(gr schema.GroupResource) string {
+	if gr.Group == "" {
+		return gr.Resource + " (core group)"
+	}
+	return gr.Resource + "." + gr.Group
+}
+
+// warnings reports several CustomTransforms per resource, unknown resources and empty lists.
+// cs is in name order; so is every list of names in the messages.
+func warnings(cs []*compiled, byResource map[schema.GroupResource][]*compiled, mapper *resources.Mapper) []string {
+	var out []string
+	for _, c := range cs {
+		if _, ok := mapper.KindFor(c.resource); !ok {
+			out = append(out, fmt.Sprintf("customtransform %s: no known kind has resource %s; add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail",
+				c.name, describeResource(c.resource)))
+		}
+		if len(c.entries) == 0 {
+			out = append(out, fmt.Sprintf("customtransform %s: removes nothing (spec.remove has no valid query)", c.name))
+		}
+		if peers := byResource[c.resource]; len(peers) > 1 {
+			var others []string
+			for _, p := range peers {
+				if p != c {
+					others = append(others, p.name)
+				}
+			}
+			out = append(out, fmt.Sprintf("customtransform %s: resource %s is also transformed by customtransform %s; all apply, in name order",
+				c.name, describeResource(c.resource), strings.Join(others, ", ")))
+		}
+	}
+	return out
+}

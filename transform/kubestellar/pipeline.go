@@ -1,0 +1,59 @@
+package kubestellar
+
+import (
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/customtransform"
+	"github.com/wecforge/wecforge/transform/generic"
+	"github.com/wecforge/wecforge/transform/kinds"
+	"github.com/wecforge/wecforge/transform/resources"
+)
+
+// ErrOptions is wrapped by the error [NewPipeline] returns when the options themselves are
+// wrong (the pipeline is nil then).
+var ErrOptions = errors.New("invalid pipeline options")
+
+// Options configures [NewPipeline]. Slices and objects are read, never modified; the stages are
+// kept and must be safe for concurrent use.
+type Options struct {
+	// CustomTransforms are control.kubestellar.io/v1alpha1 CustomTransform objects.
+	CustomTransforms []*unstructured.Unstructured
+	// Mapper maps kinds to resources for CustomTransform matching; nil means the built-in
+	// table ([resources.Builtin]). Build one with [resources.New] to add CRDs from the inputs.
+	Mapper *resources.Mapper
+	// PerWEC are the per-WEC stages, run in order after the WEC-independent ones.
+	PerWEC []transform.Stage
+}
+
+// Report describes what NewPipeline built.
+type Report struct {
+	// Warnings never stop anything: several CustomTransforms for one resource, a
+	// CustomTransform for a resource no known kind has, an empty spec.remove. Deterministic
+	// order.
+	Warnings []string
+	// CustomTransforms names the CustomTransforms that apply (at least one valid entry or
+	// none, but usable as a whole), sorted.
+	CustomTransforms []string
+}
+
+// NewPipeline builds the standard pipeline; see the package documentation for the order and
+// for how the pipeline, the report and the error relate.
+func NewPipeline(opts Options) (*transform.Pipeline, Report, error) {
+	for i, s := range opts.PerWEC {
+		if s.Name == "" || s.Transform == nil {
+			return nil, Report{}, fmt.Errorf("%w: PerWEC[%d] needs both a name and a transform", ErrOptions, i)
+		}
+	}
+	ct, err := customtransform.New(opts.CustomTransforms, opts.Mapper)
+	shared := []transform.Stage{
+		transform.Named(generic.StageName, generic.New()),
+		transform.Named(kinds.StageName, kinds.New()),
+		transform.Named(customtransform.StageName, ct),
+	}
+	rep := Report{Warnings: ct.Warnings(), CustomTransforms: ct.Names()}
+	return transform.NewPipeline(shared, opts.PerWEC), rep, err
+}
