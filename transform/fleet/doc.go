@@ -1,0 +1,16 @@
+// Package fleet keeps the rendered variant of every (object, WEC) pair of a fleet current, and
+// re-renders only what a change can affect.
+//
+// # Incremental rendering
+//
+// A [Renderer] holds workload objects and WECs. When an object changes, only its pairs are
+// rendered again (its WEC-independent stages once). When a WEC changes, the Renderer computes
+// the [customization.Delta] from the previous snapshot and re-renders only the pairs whose
+// recorded [customization.Dependencies] read a changed key — what a transport controller needs
+// to react to label and property edits at fleet scale (SEMANTICS.md §6).
+//
+// # Concurrency
+//
+// A Renderer is safe for concurrent use; updates are serialised, and renders within one update
+// run in parallel. Results it returns are read-only (they share subtrees with each other).
+package fleet

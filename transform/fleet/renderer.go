@@ -1,0 +1,244 @@
+package fleet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"runtime"
+	"slices"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
+)
+
+// Stats says how much work an update did.
+type Stats struct {
+	// Prepared counts objects whose WEC-independent stages ran.
+	Prepared int
+	// Rendered counts (object, WEC) pairs rendered.
+	Rendered int
+	// Skipped counts pairs left as they were because the change could not affect them.
+	Skipped int
+	// Changed lists the WECs at least one of whose results changed (rendered output, error or
+	// removal), sorted.
+	Changed []string
+}
+
+// Renderer keeps every (object, WEC) pair rendered. Build it with [New].
+type Renderer struct {
+	pipeline *transform.Pipeline
+
+	mu      sync.RWMutex
+	objects map[string]*objectEntry // by object key
+	wecs    map[string]*customization.WEC
+	results map[string]map[string]*transform.Result // wec → object key → result
+}
+
+type objectEntry struct {
+	key  string
+	hash [32]byte
+	prep *transform.Prepared
+}
+
+// New returns an empty Renderer over p.
+func New(p *transform.Pipeline) *Renderer {
+	return &Renderer{
+		pipeline: p,
+		objects:  map[string]*objectEntry{},
+		wecs:     map[string]*customization.WEC{},
+		results:  map[string]map[string]*transform.Result{},
+	}
+}
+
+// objectKey identifies an input object: group, kind, namespace and name.
+func objectKey(u *unstructured.Unstructured) string {
+	gvk := u.GroupVersionKind()
+	return gvk.Group + "/" + gvk.Kind + "/" + u.GetNamespace() + "/" + u.GetName()
+}
+
+// SetObjects replaces the workload: objects not given are dropped from every WEC, new or
+// changed objects (by content) are prepared and rendered for every WEC, unchanged ones are
+// left alone. objs is not modified or retained.
+func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstructured) (Stats, error) {
+	type incoming struct {
+		key  string
+		hash [32]byte
+		obj  *unstructured.Unstructured
+	}
+	in := make([]incoming, 0, len(objs))
+	for _, o := range objs {
+		js, err := json.Marshal(o.Object)
+		if err != nil {
+			return Stats{}, err
+		}
+		in = append(in, incoming{key: objectKey(o), hash: sha256.Sum256(js), obj: o})
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var st Stats
+	changed := map[string]bool{}
+	seen := map[string]bool{}
+	var todo []*objectEntry
+	for _, o := range in {
+		seen[o.key] = true
+		if old, ok := r.objects[o.key]; ok && old.hash == o.hash {
+			continue
+		}
+		e := &objectEntry{key: o.key, hash: o.hash, prep: r.pipeline.Prepare(ctx, o.obj)}
+		r.objects[o.key] = e
+		todo = append(todo, e)
+		st.Prepared++
+	}
+	for key := range r.objects {
+		if seen[key] {
+			continue
+		}
+		delete(r.objects, key)
+		for wec, byObj := range r.results {
+			if _, ok := byObj[key]; ok {
+				delete(byObj, key)
+				changed[wec] = true
+			}
+		}
+	}
+	var pairs []pair
+	for name := range r.wecs {
+		for _, e := range todo {
+			pairs = append(pairs, pair{wec: name, obj: e})
+		}
+	}
+	r.render(ctx, pairs, changed)
+	st.Rendered = len(pairs)
+	st.Changed = sortedKeys(changed)
+	return st, nil
+}
+
+// SetWEC adds a WEC or replaces its snapshot. A new WEC is rendered for every object; for a
+// known WEC, only the pairs whose dependencies read a changed key are rendered again.
+func (r *Renderer) SetWEC(ctx context.Context, wec *customization.WEC) Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := wec.Name()
+	old, known := r.wecs[name]
+	r.wecs[name] = wec
+	if _, ok := r.results[name]; !ok {
+		r.results[name] = map[string]*transform.Result{}
+	}
+	var st Stats
+	delta := customization.Diff(old, wec)
+	var pairs []pair
+	for _, e := range r.objects {
+		if known {
+			if res, ok := r.results[name][e.key]; ok && !res.Deps.Affected(delta) {
+				st.Skipped++
+				continue
+			}
+		}
+		pairs = append(pairs, pair{wec: name, obj: e})
+	}
+	changed := map[string]bool{}
+	r.render(ctx, pairs, changed)
+	st.Rendered = len(pairs)
+	st.Changed = sortedKeys(changed)
+	return st
+}
+
+// DeleteWEC forgets a WEC and its results. It reports whether the WEC was known.
+func (r *Renderer) DeleteWEC(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.wecs[name]
+	delete(r.wecs, name)
+	delete(r.results, name)
+	return ok
+}
+
+// WECs returns the known WEC names, sorted.
+func (r *Renderer) WECs() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return sortedKeys(r.wecs)
+}
+
+// Results returns the current results for one WEC, ordered by object (group, kind, namespace,
+// name). The results are read-only.
+func (r *Renderer) Results(wec string) []transform.Result {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	byObj := r.results[wec]
+	out := make([]transform.Result, 0, len(byObj))
+	for _, res := range byObj {
+		out = append(out, *res)
+	}
+	slices.SortFunc(out, func(a, b transform.Result) int {
+		switch {
+		case a.Ref.Less(b.Ref):
+			return -1
+		case b.Ref.Less(a.Ref):
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+type pair struct {
+	wec string
+	obj *objectEntry
+}
+
+// render renders pairs in parallel and stores the results; callers hold r.mu for writing.
+func (r *Renderer) render(ctx context.Context, pairs []pair, changed map[string]bool) {
+	out := make([]transform.Result, len(pairs))
+	workers := min(runtime.GOMAXPROCS(0), len(pairs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				p := pairs[i]
+				out[i] = r.pipeline.Render(ctx, p.obj.prep, r.wecs[p.wec])
+			}
+		})
+	}
+	for i := range pairs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, p := range pairs {
+		res := &out[i]
+		byObj := r.results[p.wec]
+		if byObj == nil {
+			byObj = map[string]*transform.Result{}
+			r.results[p.wec] = byObj
+		}
+		if old, ok := byObj[p.obj.key]; !ok || !sameOutcome(old, res) {
+			changed[p.wec] = true
+		}
+		byObj[p.obj.key] = res
+	}
+}
+
+// sameOutcome reports whether two results deliver the same thing (object and error).
+func sameOutcome(a, b *transform.Result) bool {
+	if (a.Err == nil) != (b.Err == nil) {
+		return false
+	}
+	if a.Err != nil {
+		return a.Err.Error() == b.Err.Error()
+	}
+	return equalTrees(a.Object.Object, b.Object.Object)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,103 @@
+package fleet_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/fleet"
+	"github.com/wecforge/wecforge/transform/jsonpath"
+)
+
+// regionStage copies property "region" into a label, but only for objects labelled
+// uses-region=yes, and records what it read.
+var regionStage = transform.Named("region", transform.Func(func(env *transform.Env, obj *transform.Object) error {
+	labels, _ := obj.Root()["metadata"].(map[string]any)["labels"].(map[string]any)
+	if labels["uses-region"] != "yes" {
+		return nil
+	}
+	env.Deps.AddProperty("region")
+	v, ok := env.WEC.Lookup("region")
+	if !ok {
+		return fmt.Errorf("no region")
+	}
+	_, err := obj.Set(jsonpath.MustParse("$.metadata.labels.region"), v)
+	return err
+}))
+
+func object(name string, usesRegion bool) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("v1")
+	u.SetKind("ConfigMap")
+	u.SetNamespace("ns")
+	u.SetName(name)
+	if usesRegion {
+		u.SetLabels(map[string]string{"uses-region": "yes"})
+	}
+	return u
+}
+
+func wec(t *testing.T, name string, labels map[string]string) *customization.WEC {
+	t.Helper()
+	w, err := customization.New(name, labels, nil, nil)
+	require.NoError(t, err)
+	return w
+}
+
+func TestRendererReRendersOnlyAffectedPairs(t *testing.T) {
+	ctx := context.Background()
+	r := fleet.New(transform.NewPipeline(nil, []transform.Stage{regionStage}))
+	st, err := r.SetObjects(ctx, []*unstructured.Unstructured{object("a", true), object("b", false), object("c", false)})
+	require.NoError(t, err)
+	assert.Equal(t, 3, st.Prepared)
+	assert.Equal(t, 0, st.Rendered, "no WEC yet")
+
+	for i := range 4 {
+		st = r.SetWEC(ctx, wec(t, fmt.Sprintf("w%d", i), map[string]string{"region": "east", "env": "prod"}))
+		assert.Equal(t, 3, st.Rendered)
+	}
+
+	// A label nobody read: nothing to do.
+	st = r.SetWEC(ctx, wec(t, "w1", map[string]string{"region": "east", "env": "dev"}))
+	assert.Equal(t, 0, st.Rendered)
+	assert.Equal(t, 3, st.Skipped)
+	assert.Empty(t, st.Changed)
+
+	// The property object a reads: exactly one pair.
+	st = r.SetWEC(ctx, wec(t, "w1", map[string]string{"region": "west", "env": "dev"}))
+	assert.Equal(t, 1, st.Rendered)
+	assert.Equal(t, []string{"w1"}, st.Changed)
+	res := r.Results("w1")
+	require.Len(t, res, 3)
+	assert.Equal(t, "a", res[0].Ref.Name)
+	assert.Equal(t, "west", res[0].Object.GetLabels()["region"])
+
+	// Removing the property makes the pair fail, and only that pair.
+	st = r.SetWEC(ctx, wec(t, "w1", map[string]string{"env": "dev"}))
+	assert.Equal(t, 1, st.Rendered)
+	require.Error(t, r.Results("w1")[0].Err)
+	require.NoError(t, r.Results("w2")[0].Err)
+
+	// Objects: an unchanged set prepares nothing; a changed object re-renders for every WEC.
+	st, err = r.SetObjects(ctx, []*unstructured.Unstructured{object("a", true), object("b", false), object("c", false)})
+	require.NoError(t, err)
+	assert.Zero(t, st.Prepared+st.Rendered)
+	assert.Empty(t, st.Changed)
+	st, err = r.SetObjects(ctx, []*unstructured.Unstructured{object("a", true), object("b", true)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Prepared)
+	assert.Equal(t, 4, st.Rendered)
+	assert.Len(t, r.Results("w0"), 2)
+	assert.Equal(t, []string{"w0", "w1", "w2", "w3"}, st.Changed)
+
+	assert.True(t, r.DeleteWEC("w3"))
+	assert.Equal(t, []string{"w0", "w1", "w2"}, r.WECs())
+	assert.Empty(t, r.Results("w3"))
+}
+
