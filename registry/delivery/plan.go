@@ -1,0 +1,285 @@
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	workv1 "open-cluster-management.io/api/work/v1"
+
+	"github.com/wecforge/wecforge/transform"
+)
+
+// Labels and annotations this package puts on every ManifestWork it writes.
+const (
+	// SourceLabel holds the hash of the source key; it selects one pair's ManifestWorks.
+	SourceLabel = "delivery.wecforge.io/source"
+	// ManagedByLabel is app.kubernetes.io/managed-by, set to [ManagedByValue].
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue marks ManifestWorks written by this package.
+	ManagedByValue = "wecforge"
+	// SourceKeyAnnotation holds the source key verbatim.
+	SourceKeyAnnotation = "delivery.wecforge.io/source-key"
+	// ContentHashAnnotation holds the SHA-256 of the ManifestWork's spec as written.
+	ContentHashAnnotation = "delivery.wecforge.io/content-hash"
+)
+
+const (
+	// OCMManifestLimit is the size OCM's webhook allows for the manifests of one ManifestWork.
+	OCMManifestLimit = 500 * 1024
+	// DefaultMaxBytes is the default size budget of one ManifestWork's manifests and manifest
+	// configs, comfortably below [OCMManifestLimit].
+	DefaultMaxBytes = 400 * 1024
+	// DefaultNamePrefix starts every ManifestWork name unless [Options.NamePrefix] is set.
+	DefaultNamePrefix = "wecforge"
+	// maxSlug bounds the readable part of a name, so names stay far below 253 characters
+	// (the work agent prefixes them with a 64-character hub hash on the WEC).
+	maxSlug = 40
+	// partOverhead is a generous estimate of a manifest's JSON framing inside the list.
+	partOverhead = 16
+	// maxKeyBytes bounds a source key (it is stored in an annotation).
+	maxKeyBytes = 4096
+)
+
+var (
+	// ErrTooLarge means one object alone exceeds the size budget of a ManifestWork.
+	ErrTooLarge = errors.New("object exceeds the ManifestWork size limit")
+	// ErrInvalidObject means an object lacks apiVersion, kind or name, or appears twice.
+	ErrInvalidObject = errors.New("invalid object")
+	// ErrInvalidInput means a WEC name, source key or option is unusable.
+	ErrInvalidInput = errors.New("invalid delivery input")
+)
+
+// ObjectError is returned for a problem with one input object; it wraps [ErrTooLarge] or
+// [ErrInvalidObject].
+type ObjectError struct {
+	// Object names the object (`Kind.group ns/name`).
+	Object transform.ObjectRef
+	// Err is the cause.
+	Err error
+}
+
+func (e *ObjectError) Error() string { return e.Object.String() + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ObjectError) Unwrap() error { return e.Err }
+
+// Object is one rendered object to deliver. The object is only read, never modified.
+type Object struct {
+	// Object is the rendered object. It needs apiVersion, kind and metadata.name.
+	Object *unstructured.Unstructured
+	// CreateOnly asks the work agent to create the object and never update it afterwards
+	// (OCM's CreateOnly update strategy).
+	CreateOnly bool
+}
+
+// encoded is one validated, encoded input object.
+type encoded struct {
+	ref    transform.ObjectRef
+	raw    []byte
+	config *workv1.ManifestConfigOption
+	size   int
+}
+
+// Plan returns the ManifestWorks that deliver objs to WEC wec under source key, in part order,
+// without contacting any server. It is deterministic: the same inputs give equal results
+// regardless of the order of objs. objs is only read. Errors: [ErrInvalidInput] for a bad WEC
+// name or key, an *[ObjectError] (nothing planned) for a bad or oversized object. An empty objs
+// plans no ManifestWork.
+func (d *Deliverer) Plan(wec, key string, objs []Object) ([]*workv1.ManifestWork, error) {
+	if err := validatePair(wec, key); err != nil {
+		return nil, err
+	}
+	items := make([]encoded, 0, len(objs))
+	seen := make(map[transform.ObjectRef]bool, len(objs))
+	for i, o := range objs {
+		e, err := d.encode(o)
+		if err != nil {
+			return nil, fmt.Errorf("object %d: %w", i, err)
+		}
+		id := e.ref
+		id.Version = ""
+		if seen[id] {
+			return nil, &ObjectError{Object: e.ref, Err: fmt.Errorf("%w: delivered twice", ErrInvalidObject)}
+		}
+		seen[id] = true
+		items = append(items, e)
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ref.Less(items[j].ref) })
+
+	var parts [][]encoded
+	used := 0
+	for _, it := range items {
+		if it.size > d.opts.MaxBytes {
+			return nil, &ObjectError{Object: it.ref, Err: fmt.Errorf("%w: %d bytes encoded, limit %d", ErrTooLarge, it.size, d.opts.MaxBytes)}
+		}
+		if len(parts) == 0 || used+it.size > d.opts.MaxBytes {
+			parts = append(parts, nil)
+			used = 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], it)
+		used += it.size
+	}
+
+	hash := keyHash(key)
+	base := d.opts.NamePrefix + "-" + slug(key) + "-" + hash
+	out := make([]*workv1.ManifestWork, 0, len(parts))
+	for i, part := range parts {
+		mw := &workv1.ManifestWork{
+			TypeMeta: metav1.TypeMeta{APIVersion: workv1.GroupVersion.String(), Kind: "ManifestWork"},
+			ObjectMeta: metav1.ObjectMeta{
+				Name:      base + "-" + strconv.Itoa(i),
+				Namespace: wec,
+				Labels:    map[string]string{SourceLabel: hash, ManagedByLabel: ManagedByValue},
+				Annotations: map[string]string{
+					SourceKeyAnnotation: key,
+				},
+			},
+		}
+		for _, it := range part {
+			mw.Spec.Workload.Manifests = append(mw.Spec.Workload.Manifests,
+				workv1.Manifest{RawExtension: runtime.RawExtension{Raw: it.raw}})
+			if it.config != nil {
+				mw.Spec.ManifestConfigs = append(mw.Spec.ManifestConfigs, *it.config)
+			}
+		}
+		if d.opts.DeleteOption != nil {
+			mw.Spec.DeleteOption = d.opts.DeleteOption.DeepCopy()
+		}
+		sum, err := specHash(&mw.Spec)
+		if err != nil {
+			return nil, err
+		}
+		mw.Annotations[ContentHashAnnotation] = sum
+		out = append(out, mw)
+	}
+	return out, nil
+}
+
+// encode validates and encodes one object and, when create-only, its manifest config.
+func (d *Deliverer) encode(o Object) (encoded, error) {
+	if o.Object == nil || o.Object.Object == nil {
+		return encoded{}, fmt.Errorf("%w: nil object", ErrInvalidObject)
+	}
+	ref := transform.RefOf(o.Object.Object)
+	if ref.Kind == "" {
+		ref.Kind = o.Object.GetKind() // RefOf leaves it empty when apiVersion does not parse
+	}
+	gv, err := schema.ParseGroupVersion(o.Object.GetAPIVersion())
+	switch {
+	case err != nil || gv.Version == "":
+		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: apiVersion %q", ErrInvalidObject, o.Object.GetAPIVersion())}
+	case ref.Kind == "":
+		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: no kind", ErrInvalidObject)}
+	case o.Object.GetName() == "":
+		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: no metadata.name", ErrInvalidObject)}
+	}
+	raw, err := json.Marshal(o.Object.Object)
+	if err != nil {
+		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: %w", ErrInvalidObject, err)}
+	}
+	e := encoded{ref: ref, raw: raw, size: len(raw) + partOverhead}
+	if o.CreateOnly {
+		resource, err := d.resourceOf(gv.WithKind(ref.Kind))
+		if err != nil {
+			return encoded{}, &ObjectError{Object: ref, Err: err}
+		}
+		e.config = &workv1.ManifestConfigOption{
+			ResourceIdentifier: workv1.ResourceIdentifier{
+				Group:     gv.Group,
+				Resource:  resource,
+				Namespace: ref.Namespace,
+				Name:      ref.Name,
+			},
+			UpdateStrategy: &workv1.UpdateStrategy{Type: workv1.UpdateStrategyTypeCreateOnly},
+		}
+		cfg, err := json.Marshal(e.config)
+		if err != nil {
+			return encoded{}, &ObjectError{Object: ref, Err: err}
+		}
+		e.size += len(cfg) + partOverhead
+	}
+	return e, nil
+}
+
+// resourceOf maps a kind to its lowercase plural resource: through the RESTMapper when one is
+// configured, else by the usual English pluralization Kubernetes itself guesses with.
+func (d *Deliverer) resourceOf(gvk schema.GroupVersionKind) (string, error) {
+	if d.opts.Mapper == nil {
+		plural, _ := meta.UnsafeGuessKindToResource(gvk)
+		return plural.Resource, nil
+	}
+	m, err := d.opts.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return "", fmt.Errorf("map kind %s to a resource: %w", gvk.Kind, err)
+	}
+	return m.Resource.Resource, nil
+}
+
+// specHash is the SHA-256 of the spec's JSON encoding (struct fields in declaration order, map
+// keys sorted: deterministic).
+func specHash(spec *workv1.ManifestWorkSpec) (string, error) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return "", fmt.Errorf("encode ManifestWork spec: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// keyHash is a short, label-safe hash of the source key.
+func keyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:5])
+}
+
+// slug returns a readable DNS-label-safe form of key: lowercase letters, digits and single
+// dashes, at most maxSlug characters, never empty.
+func slug(key string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(key) {
+		if b.Len() >= maxSlug {
+			break
+		}
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.TrimRight(b.String(), "-")
+	if s == "" {
+		return "src"
+	}
+	return s
+}
+
+func validatePair(wec, key string) error {
+	var errs []error
+	if msgs := validation.IsDNS1123Label(wec); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("%w: WEC name %q: %s", ErrInvalidInput, wec, strings.Join(msgs, "; ")))
+	}
+	if key == "" {
+		errs = append(errs, fmt.Errorf("%w: empty source key", ErrInvalidInput))
+	}
+	if len(key) > maxKeyBytes {
+		errs = append(errs, fmt.Errorf("%w: source key of %d bytes", ErrInvalidInput, len(key)))
+	}
+	return errors.Join(errs...)
+}
