@@ -108,7 +108,7 @@ func (m *Mapper) add(mp Mapping, source string, lower bool) error {
 			return nil
 		}
 		return fmt.Errorf("%w: %s maps kind %s to resource %s, but it is already mapped to %s",
-			ErrInvalidMapping, source, gkString(mp.Kind), old.Resource, mp.Resource)
+			ErrInvalidMapping, source, gkString(mp.Kind), mp.Resource, old.Resource)
 	}
 	if old, ok := m.byResource[mp.Resource]; ok {
 		if lower {
