@@ -33,7 +33,6 @@ func run(t *testing.T, in *unstructured.Unstructured) *transform.Prepared {
 	return prep
 }
 
-
 func service(preserve string) string {
 	return `apiVersion: v1
 kind: Service
