@@ -1,0 +1,67 @@
+// Preview renders workloads for WECs offline, the way a KubeStellar transport controller would
+// deliver them, and explains the result. It is wecforge's preview tool and a complete example
+// of embedding the library.
+//
+//	go run ./examples/preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
+//
+// # Inputs
+//
+// Each -f names a file or a directory; directories are read recursively, in lexical order,
+// taking *.yaml, *.yml and *.json files; a file named explicitly is read whatever its name.
+// Files hold `---`-separated YAML documents; empty documents are skipped. Messages name a
+// document as `file#index (line N)`, the index counting the file's documents from 0.
+// Documents are routed by kind:
+//
+//   - ManagedCluster (cluster.open-cluster-management.io) → the WEC inventory; its name is the
+//     WEC's name, its labels and annotations are the WEC's.
+//   - ConfigMap in namespace customization-properties → the properties of the WEC it is named
+//     after; a ConfigMap naming no ManagedCluster is an error.
+//   - CustomTransform (control.kubestellar.io) → WEC-independent removals.
+//   - CustomizationRule (wecforge.io) → per-WEC rules.
+//   - anything else → a workload to render. A CustomResourceDefinition is a workload too, and
+//     also teaches the kind → resource mapping its kind, so CustomTransforms can target it.
+//
+// # Rendering
+//
+// Every workload goes through the standard pipeline once (generic, kind-specific and
+// CustomTransform removals), then, per WEC, template expansion and the rules. WECs are
+// rendered in name order; --wec (repeatable) restricts the run to the named WECs, and a name
+// that is not among the inputs is a configuration error (exit 2) listing the known ones.
+//
+// # Output
+//
+// Without -o, every WEC's objects are printed to stdout as YAML documents, each WEC introduced
+// by a `# wec: NAME` line, objects sorted by group, kind, namespace and name. With -o DIR, the
+// tool writes DIR/<wec>.yaml (that WEC's objects, multi-document, same order) and
+// DIR/report.json:
+//
+//	{"wecs": {"<wec>": {"objects": N,
+//	                    "errors":  [{"object": "Kind.group ns/name", "path": "…", "message": "…"}],
+//	                    "changes": [{"object": "…", "path": "…", "by": "…", "kind": "set", "old": …, "new": …}],
+//	                    "reads":   [{"object": "…", "properties": ["…"], "labels": ["…"]}]}},
+//	 "warnings": ["…"]}
+//
+// Lists are always present (`[]`, never null). "changes" lists every change of every rendered
+// object, in file order; "reads" lists, per object that read anything of the WEC, which
+// properties, labels, annotations and ConfigMap keys it read (`all…: true` for a whole map).
+// An object that fails for a WEC is left out of that WEC's file and listed in "errors".
+//
+// --explain prints, per rendered object and as YAML comments (so stdout stays valid YAML),
+// every changed path with the stage or rule and action that changed it, old and new value,
+// and the inputs the render read. --diff prints a unified diff of each rendered object against
+// its input instead of the object itself. With -o, stdout carries only the `# wec:` lines and
+// what --explain and --diff ask for.
+//
+// Warnings (for example two CustomTransforms for one resource, naming both) go to stderr as
+// `warning:` lines and into report.json; failed pairs go to stderr as `error:` lines.
+//
+// # Exit status
+//
+//   - 0: every (object, WEC) pair rendered.
+//   - 1: some pairs failed; the others are written.
+//   - 2: bad usage, input or configuration: unreadable file, malformed YAML, a document without
+//     apiVersion or kind, a ManagedCluster without a name, a properties ConfigMap for a WEC
+//     that does not exist, an invalid CustomTransform or rule, a workload whose kind a
+//     CustomTransform's group needs but nobody maps, an unknown --wec. Every problem is
+//     reported on stderr, naming the document, and nothing is written.
+package main

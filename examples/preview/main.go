@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/wecforge/wecforge/customization"
+)
+
+// Exit statuses (the tool's contract).
+const (
+	exitOK       = 0 // every (object, WEC) pair rendered
+	exitPairs    = 1 // some pairs failed; the rest are written
+	exitBadInput = 2 // bad input, configuration or usage; nothing is written
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
+
+Renders every workload for every WEC, offline, the way a KubeStellar transport would.
+-f takes files or directories (read recursively: *.yaml, *.yml, *.json) of multi-document YAML:
+ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
+properties; CustomTransform → WEC-independent removals; CustomizationRule → rules; anything
+else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
+
+Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are written),
+2 bad input or configuration (nothing is written).
+
+Flags:
+`
+
+// run is the whole tool: it parses args, writes the result to stdout (or -o DIR) and problems
+// to stderr, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var files, wecNames listFlag
+	var opts options
+	fs.Var(&files, "f", "a file or directory of YAML documents (repeatable, at least one)")
+	fs.StringVar(&opts.outDir, "o", "", "write DIR/<wec>.yaml and DIR/report.json instead of printing the objects")
+	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
+	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
+	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "error: unexpected argument %q (input files are given with -f)\n", fs.Arg(0))
+		return exitBadInput
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "error: no input: give at least one -f PATH")
+		return exitBadInput
+	}
+
+	r, err := prepareRun(files, wecNames)
+	if err != nil {
+		reportInputError(stderr, err)
+		return exitBadInput
+	}
+	for _, w := range r.warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	for _, wo := range r.wecs {
+		for _, p := range wo.pairs {
+			if p.err != nil {
+				fmt.Fprintf(stderr, "error: %s\n", p.err)
+			}
+		}
+	}
+	if opts.outDir != "" {
+		if err := writeDir(opts.outDir, r); err != nil {
+			fmt.Fprintf(stderr, "error: writing %s: %v\n", opts.outDir, err)
+			return exitBadInput
+		}
+	}
+	if opts.outDir == "" || opts.explain || opts.diff {
+		if err := writeStream(stdout, r, opts); err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return exitBadInput
+		}
+	}
+	if r.failed > 0 {
+		fmt.Fprintf(stderr, "preview: %d (object, WEC) pair(s) failed; their objects are left out\n", r.failed)
+		return exitPairs
+	}
+	return exitOK
+}
+
+// prepareRun loads, routes and compiles the inputs and renders every pair. Any error is a
+// configuration error: nothing may be written.
+func prepareRun(files, wecNames []string) (*rendered, error) {
+	docs, err := loadPaths(files)
+	if err != nil {
+		return nil, err
+	}
+	in, err := route(docs)
+	if err != nil {
+		return nil, err
+	}
+	wecs, err := selectWECs(in.wecs, wecNames)
+	if err != nil {
+		return nil, err
+	}
+	b, err := buildPipeline(in)
+	if err != nil {
+		return nil, err
+	}
+	r, err := render(context.Background(), b.pipeline, in.workloads, wecs)
+	if err != nil {
+		return nil, err
+	}
+	r.warnings = append(b.warnings, r.warnings...)
+	return r, nil
+}
+
+// selectWECs keeps the WECs --wec names (all when none is named), in name order. A name that
+// no ManagedCluster has is an error listing the known names.
+func selectWECs(all []*customization.WEC, names []string) ([]*customization.WEC, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	var out []*customization.WEC
+	known := make([]string, len(all))
+	for i, w := range all {
+		known[i] = w.Name()
+		if slices.Contains(names, w.Name()) {
+			out = append(out, w)
+		}
+	}
+	var errs []error
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			errs = append(errs, fmt.Errorf("--wec %s: no ManagedCluster named %q among the inputs (known WECs: %s)", n, n, listOrNone(known)))
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// reportInputError writes every problem as an `error:` line (continuation lines of a
+// multi-line message indented), then says that nothing was written.
+func reportInputError(w io.Writer, err error) {
+	for _, e := range flatten(err) {
+		msg := strings.ReplaceAll(strings.TrimRight(e.Error(), "\n"), "\n", "\n  ")
+		fmt.Fprintf(w, "error: %s\n", msg)
+	}
+	fmt.Fprintln(w, "preview: bad input; nothing written")
+}

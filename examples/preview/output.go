@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
+)
+
+// options are the output switches of a run.
+type options struct {
+	outDir  string
+	explain bool
+	diff    bool
+}
+
+// report is DIR/report.json.
+type report struct {
+	WECs     map[string]wecReport `json:"wecs"`
+	Warnings []string             `json:"warnings"`
+}
+
+// wecReport is one WEC's entry of report.json. Lists are never null.
+type wecReport struct {
+	// Objects counts the objects written to DIR/<wec>.yaml.
+	Objects int `json:"objects"`
+	// Errors are the pairs that failed; their objects are not in the file.
+	Errors []reportError `json:"errors"`
+	// Changes are every change of every rendered object, in file order, each object's changes
+	// in the order they were made (WEC-independent stages first).
+	Changes []transform.Change `json:"changes"`
+	// Reads are, per rendered object that read anything of the WEC, the inputs it read.
+	Reads []reads `json:"reads"`
+}
+
+type reportError struct {
+	Object  string `json:"object"`
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+type reads struct {
+	Object string `json:"object"`
+	customization.Dependencies
+}
+
+// marshalObject renders one object as a YAML document (keys sorted, so output is stable).
+func marshalObject(obj map[string]any) ([]byte, error) {
+	return yaml.Marshal(obj)
+}
+
+// writeStream writes the run to w: per WEC (name order) a `# wec: NAME` line, then per
+// rendered object its explanation (with --explain, as YAML comments), the object as a YAML
+// document (unless -o or --diff is given) and its diff against the input (with --diff).
+func writeStream(w io.Writer, r *rendered, opts options) error {
+	var buf bytes.Buffer
+	for _, wo := range r.wecs {
+		fmt.Fprintf(&buf, "# wec: %s\n", wo.wec.Name())
+		for _, p := range wo.pairs {
+			if p.err != nil {
+				continue
+			}
+			if opts.explain {
+				writeExplain(&buf, p)
+			}
+			if opts.outDir == "" && !opts.diff {
+				y, err := marshalObject(p.res.Object.Object)
+				if err != nil {
+					return fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
+				}
+				buf.WriteString("---\n")
+				buf.Write(y)
+			}
+			if opts.diff {
+				if err := writeDiff(&buf, wo.wec.Name(), p); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeDiff writes the unified diff of the input object against the rendered one.
+func writeDiff(w io.Writer, wec string, p pair) error {
+	before, err := marshalObject(p.w.obj.Object)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.w.doc.where(), err)
+	}
+	after, err := marshalObject(p.res.Object.Object)
+	if err != nil {
+		return fmt.Errorf("wec %s: %s: %w", wec, p.w.ref, err)
+	}
+	return unifiedDiff(w, p.w.doc.Source+" "+p.w.ref.String(), "wec/"+wec+" "+p.w.ref.String(), string(before), string(after))
+}
+
+// writeDir writes DIR/<wec>.yaml for every WEC and DIR/report.json. It marshals everything
+// before creating any file.
+func writeDir(dir string, r *rendered) error {
+	files := map[string][]byte{}
+	rep := report{WECs: map[string]wecReport{}, Warnings: nonNil(r.warnings)}
+	for _, wo := range r.wecs {
+		var buf bytes.Buffer
+		wr := wecReport{Errors: []reportError{}, Changes: []transform.Change{}, Reads: []reads{}}
+		for _, p := range wo.pairs {
+			if p.err != nil {
+				wr.Errors = append(wr.Errors, reportError{Object: p.w.ref.String(), Path: p.err.Path, Message: message(p.err)})
+				continue
+			}
+			y, err := marshalObject(p.res.Object.Object)
+			if err != nil {
+				return fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
+			}
+			if wr.Objects > 0 {
+				buf.WriteString("---\n")
+			}
+			buf.Write(y)
+			wr.Objects++
+			for _, c := range p.res.Changes {
+				c.Object = p.w.ref.String()
+				wr.Changes = append(wr.Changes, c)
+			}
+			if !p.res.Deps.Empty() {
+				wr.Reads = append(wr.Reads, reads{Object: p.w.ref.String(), Dependencies: p.res.Deps})
+			}
+		}
+		files[wo.wec.Name()+".yaml"] = buf.Bytes()
+		rep.WECs[wo.wec.Name()] = wr
+	}
+	js, err := marshalReport(rep)
+	if err != nil {
+		return err
+	}
+	files["report.json"] = js
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// marshalReport encodes the report as indented JSON without HTML escaping (paths such as
+// `[?@.name=='app']` stay readable).
+func marshalReport(rep report) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return nil, fmt.Errorf("encoding report.json: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

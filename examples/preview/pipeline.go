@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/customtransform"
+	"github.com/wecforge/wecforge/transform/kubestellar"
+	"github.com/wecforge/wecforge/transform/resources"
+)
+
+// built is the pipeline of a run and the warnings found while building it.
+type built struct {
+	pipeline *transform.Pipeline
+	warnings []string
+}
+
+// buildPipeline compiles the configuration documents into the standard pipeline: generic,
+// kind-specific and CustomTransform removals (WEC-independent), then template expansion and
+// the CustomizationRules (per WEC). Every problem is returned, joined, each naming the document
+// it comes from; the configuration is then rejected as a whole.
+func buildPipeline(in *inputs) (*built, error) {
+	var errs []error
+	mapper, err := buildMapper(in.crds)
+	if err != nil {
+		return nil, err
+	}
+	perWEC, warnings, err := perWECStages(in.rules)
+	errs = append(errs, err)
+
+	cts := make([]*unstructured.Unstructured, len(in.customTransforms))
+	ctSource := map[string]document{}
+	for i, d := range in.customTransforms {
+		cts[i] = &unstructured.Unstructured{Object: d.Object}
+		ctSource[cts[i].GetName()] = d
+	}
+	p, rep, err := kubestellar.NewPipeline(kubestellar.Options{CustomTransforms: cts, Mapper: mapper, PerWEC: perWEC})
+	for _, e := range flatten(err) {
+		var ce *customtransform.Error
+		if errors.As(e, &ce) {
+			if d, ok := ctSource[ce.Name]; ok {
+				e = &inputError{Where: d.where(), Err: e}
+			}
+		}
+		errs = append(errs, e)
+	}
+	if err := joinSorted(errs); err != nil {
+		return nil, err
+	}
+	return &built{pipeline: p, warnings: append(rep.Warnings, warnings...)}, nil
+}
+
+// buildMapper maps kinds to resources with the built-in table plus the CRDs among the inputs.
+// A malformed CRD is reported with its document.
+func buildMapper(crds []document) (*resources.Mapper, error) {
+	if len(crds) == 0 {
+		return resources.Builtin(), nil
+	}
+	var errs []error
+	objs := make([]*unstructured.Unstructured, len(crds))
+	for i, d := range crds {
+		objs[i] = &unstructured.Unstructured{Object: d.Object}
+		if _, err := resources.FromCRD(objs[i]); err != nil {
+			errs = append(errs, &inputError{Where: d.where(), Err: err})
+		}
+	}
+	if err := joinSorted(errs); err != nil {
+		return nil, err
+	}
+	m, err := resources.New(resources.Options{Objects: objs})
+	if err != nil {
+		return nil, &inputError{Where: "CustomResourceDefinitions", Err: err}
+	}
+	return m, nil
+}
+
+// flatten returns the errors a joined error holds (err itself when it is not a join, nothing
+// for nil). Typed errors that unwrap to several causes are kept whole.
+func flatten(err error) []error {
+	switch err.(type) {
+	case nil:
+		return nil
+	case *customtransform.Error, *inputError:
+		return []error{err}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

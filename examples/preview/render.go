@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
+)
+
+// pair is the outcome of rendering one workload for one WEC.
+type pair struct {
+	w   *workload
+	res transform.Result
+	// err is the pair's failure with the object named as given (nil when it rendered).
+	err *transform.RenderError
+}
+
+// wecOutput is everything rendered for one WEC.
+type wecOutput struct {
+	wec *customization.WEC
+	// pairs are in the output order: group, kind, namespace, name of the input object (input
+	// order among equals). Failed pairs are included, with err set.
+	pairs []pair
+}
+
+// rendered is the outcome of a whole run.
+type rendered struct {
+	wecs     []wecOutput
+	warnings []string
+	failed   int
+}
+
+// render prepares every workload once (the WEC-independent stages and the per-object part of
+// the per-WEC stages) and renders it for every WEC in wecs. A workload the WEC-independent
+// stages reject is a configuration error: render returns every such problem, naming the
+// document, and renders nothing. Per-pair failures are part of the result.
+func render(ctx context.Context, p *transform.Pipeline, workloads []workload, wecs []*customization.WEC) (*rendered, error) {
+	order := make([]*workload, len(workloads))
+	for i := range workloads {
+		order[i] = &workloads[i]
+	}
+	slices.SortStableFunc(order, func(a, b *workload) int { return compareRefs(a.ref, b.ref) })
+
+	out := &rendered{}
+	preps := make([]*transform.Prepared, len(order))
+	var errs []error
+	for i, w := range order {
+		prep := p.Prepare(ctx, w.obj)
+		if prep.Err != nil {
+			errs = append(errs, &inputError{Where: w.doc.where(), Err: describe(prep.Err, w.ref)})
+			continue
+		}
+		for _, msg := range prep.Warnings {
+			out.warnings = append(out.warnings, w.ref.String()+": "+msg)
+		}
+		preps[i] = prep
+	}
+	if err := joinSorted(errs); err != nil {
+		return nil, err
+	}
+	for _, wec := range wecs {
+		wo := wecOutput{wec: wec, pairs: make([]pair, len(order))}
+		for i, w := range order {
+			res := p.Render(ctx, preps[i], wec)
+			pr := pair{w: w, res: res}
+			for _, msg := range res.Warnings[len(preps[i].Warnings):] {
+				out.warnings = append(out.warnings, fmt.Sprintf("wec %s: %s: %s", wec.Name(), w.ref, msg))
+			}
+			if res.Err != nil {
+				pr.err = pairError(res.Err, wec.Name(), w.ref)
+				out.failed++
+			}
+			wo.pairs[i] = pr
+		}
+		out.wecs = append(out.wecs, wo)
+	}
+	out.warnings = dedupe(out.warnings)
+	return out, nil
+}
+
+// describe formats a WEC-independent failure without repeating the object, which the caller
+// names.
+func describe(err error, ref transform.ObjectRef) error {
+	var re *transform.RenderError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("%s: %w", ref, err)
+	}
+	cp := *re
+	cp.Object = ref
+	return &cp
+}
+
+// pairError returns err as a *transform.RenderError naming the WEC and the object as given.
+func pairError(err error, wec string, ref transform.ObjectRef) *transform.RenderError {
+	var re *transform.RenderError
+	if !errors.As(err, &re) {
+		return &transform.RenderError{WEC: wec, Object: ref, Err: err}
+	}
+	cp := *re
+	cp.WEC, cp.Object = wec, ref
+	return &cp
+}
+
+// message is a pair error without the WEC, object and path, which the report gives in fields
+// of their own: `by: cause`.
+func message(e *transform.RenderError) string {
+	if e.Err == nil {
+		return e.By
+	}
+	if e.By == "" {
+		return e.Err.Error()
+	}
+	return e.By + ": " + e.Err.Error()
+}
+
+// compareRefs orders references by group, kind, namespace, name.
+func compareRefs(a, b transform.ObjectRef) int {
+	switch {
+	case a.Less(b):
+		return -1
+	case b.Less(a):
+		return 1
+	}
+	return 0
+}
+
+// dedupe drops repeated messages, keeping the first occurrence's position.
+func dedupe(msgs []string) []string {
+	seen := make(map[string]bool, len(msgs))
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
