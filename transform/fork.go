@@ -1,0 +1,29 @@
+package transform
+
+// Fork returns a new Object over o's current tree, with o's author. Writes to the fork copy
+// what they touch (even containers o already owns), so o's tree stays exactly as it was: o can
+// be read as a frozen snapshot while the fork is edited, and dropping the fork discards its
+// writes. Use [Object.Adopt] to keep them.
+//
+// o must not be written while the fork is in use. The fork is not safe for concurrent use.
+func (o *Object) Fork() *Object {
+	return &Object{root: o.root, by: o.by}
+}
+
+// Adopt makes fork's tree and changes o's own: o's tree becomes fork's and fork's trace is
+// appended to o's. fork must come from o.Fork() with no writes to o since; it must not be used
+// afterwards. Adopting an unwritten fork changes nothing.
+func (o *Object) Adopt(fork *Object) {
+	if len(fork.trace) == 0 && len(fork.owned) == 0 {
+		return
+	}
+	o.root = fork.root
+	if o.owned == nil {
+		o.owned = fork.owned
+	} else {
+		for k := range fork.owned {
+			o.owned[k] = struct{}{}
+		}
+	}
+	o.trace = append(o.trace, fork.trace...)
+}
