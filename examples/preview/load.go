@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -52,8 +54,9 @@ func (e *inputError) Unwrap() []error { return []error{ErrInput, e.Err} }
 var yamlExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // loadPaths reads every path: a file is read as is; a directory is walked recursively in
-// lexical order and its .yaml, .yml and .json files are read. It returns every document in
-// order, or every problem found (joined), never a partial result.
+// lexical order and its .yaml, .yml and .json files are read. It returns every document it
+// could decode, in order, and every problem found (joined); the caller must not use the
+// documents for output when the error is not nil, only to look for more problems.
 func loadPaths(paths []string) ([]document, error) {
 	var docs []document
 	var errs []error
@@ -74,10 +77,7 @@ func loadPaths(paths []string) ([]document, error) {
 			docs = append(docs, d...)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return docs, nil
+	return docs, errors.Join(errs...)
 }
 
 // expand returns the files path stands for.
@@ -124,7 +124,7 @@ func parseDocuments(file string, data []byte) ([]document, error) {
 	var errs []error
 	for i, chunk := range splitDocuments(data) {
 		d := document{Source: fmt.Sprintf("%s#%d", file, i), Line: chunk.line}
-		obj, err := decodeDocument(chunk.text)
+		obj, err := decodeDocument(chunk.text, chunk.line)
 		if err != nil {
 			errs = append(errs, &inputError{Where: d.where(), Err: err})
 			continue
@@ -212,16 +212,16 @@ func isMarker(line, marker string) bool {
 	return rest == "" || rest[0] == ' ' || rest[0] == '\t'
 }
 
-// decodeDocument decodes one YAML document into a JSON-shaped object. It returns nil for an
-// empty document, and an error for malformed YAML, duplicate keys, or a document that is not a
-// mapping.
-func decodeDocument(text []byte) (map[string]any, error) {
+// decodeDocument decodes one YAML document, which starts at line first of its file, into a
+// JSON-shaped object. It returns nil for an empty document, and an error for malformed YAML,
+// duplicate keys, or a document that is not a mapping.
+func decodeDocument(text []byte, first int) (map[string]any, error) {
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, nil
 	}
 	js, err := yaml.YAMLToJSONStrict(text)
 	if err != nil {
-		return nil, fmt.Errorf("malformed YAML: %s", strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+		return nil, fmt.Errorf("malformed YAML: %s", yamlMessage(err.Error(), first))
 	}
 	js = bytes.TrimSpace(js)
 	if bytes.Equal(js, []byte("null")) {
@@ -235,4 +235,23 @@ func decodeDocument(text []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("malformed document: %w", err)
 	}
 	return obj, nil
+}
+
+// yamlLine finds the line numbers the YAML decoder puts in its messages.
+var yamlLine = regexp.MustCompile(`\bline (\d+)\b`)
+
+// yamlMessage makes a YAML decoder message fit for a user: prefixes dropped, one line, and
+// line numbers counted from the start of the file rather than of the document.
+func yamlMessage(msg string, first int) string {
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	msg = strings.Join(strings.Fields(msg), " ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(m[len("line "):])
+		if err != nil {
+			return m
+		}
+		return fmt.Sprintf("line %d", n+first-1)
+	})
 }

@@ -119,12 +119,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prepareRun loads, routes and compiles the inputs and renders every pair. Any error is a
 // configuration error: nothing may be written.
 func prepareRun(files, wecNames []string) (*rendered, error) {
-	docs, err := loadPaths(files)
-	if err != nil {
-		return nil, err
-	}
+	// Route what could be read even when some files or documents could not, so that one run
+	// reports every problem.
+	docs, loadErr := loadPaths(files)
 	in, err := route(docs)
-	if err != nil {
+	if err := joinSorted(append(flatten(loadErr), flatten(err)...)); err != nil {
 		return nil, err
 	}
 	wecs, err := selectWECs(in.wecs, wecNames)
