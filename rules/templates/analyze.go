@@ -4,6 +4,8 @@ import (
 	"slices"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/wecforge/wecforge/customization"
 )
 
 // analysis collects the property keys a template reads, statically.
@@ -73,7 +75,11 @@ func (a *analysis) command(c *parse.CommandNode, rootDot bool) {
 	if len(args) >= 3 {
 		if id, ok := args[0].(*parse.IdentifierNode); ok && id.Ident == "index" && a.isRoot(args[1], rootDot) {
 			if key, ok := args[2].(*parse.StringNode); ok {
-				a.keys = append(a.keys, key.Text)
+				// A key that is not a Go identifier never becomes a property: index always
+				// yields "" for it, whatever the WEC, so it is no dependency.
+				if customization.IsPropertyKey(key.Text) {
+					a.keys = append(a.keys, key.Text)
+				}
 			} else {
 				a.all = true
 				a.arg(args[2], rootDot)
