@@ -58,7 +58,7 @@ func TestCompileErrors(t *testing.T) {
 		errs: []string{
 			`customtransform strip: spec.remove[1]: invalid JSONPath "$" at position 0: $ alone identifies the whole object; name a field below it`,
 			`customtransform strip: spec.remove[2]: invalid JSONPath "$.spec[" at position 6: unclosed [`,
-			`customtransform strip: spec.remove[3]: must be a string, not a int64`,
+			`customtransform strip: spec.remove[3]: must be a string (a JSONPath query), not a number`,
 			`customtransform strip: spec.remove[4]: invalid JSONPath "$..image" at position 1: descendant segments (..) are not supported`,
 		},
 		usable: []string{"strip"},
@@ -84,7 +84,7 @@ func TestCompileErrors(t *testing.T) {
 			"customtransform customtransforms[7]: metadata.name: must be set",
 			"customtransform customtransforms[8]: is nil",
 			"customtransform d-empty: spec.resource: must be set (the lowercase plural resource, for example deployments)",
-			"customtransform e-group: spec.apiGroup: must be a string, not a int64",
+			"customtransform e-group: spec.apiGroup: must be a string, not a number",
 			"customtransform f-remove: spec.remove: must be a list of JSONPath queries, not a string",
 			"customtransform g-version: is a control.kubestellar.io/v1alpha2 CustomTransform, not a control.kubestellar.io/v1alpha1 CustomTransform",
 			"customtransform ok: appears more than once; CustomTransform names are unique",

@@ -133,7 +133,7 @@ func TestServiceBadShapes(t *testing.T) {
 		msg  string
 	}{
 		{`{clusterIPs: "10.0.0.1"}`, ".spec.clusterIPs", "must be a list of strings, not a string"},
-		{`{ports: {http: 80}}`, ".spec.ports", "must be a list of ports, not a map[string]interface {}"},
+		{`{ports: {http: 80}}`, ".spec.ports", "must be a list of ports, not a map"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {

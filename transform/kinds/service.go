@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wecforge/wecforge/transform"
@@ -53,7 +54,7 @@ func parsePreserve(env *transform.Env, obj *transform.Object) preserve {
 	}
 	s, ok := v.(string)
 	if !ok {
-		env.Warn("annotation %s is a %T, not a string; ignored", PreserveAnnotation, v)
+		env.Warn("annotation %s is %s, not a string; ignored", PreserveAnnotation, describe(v))
 		return p
 	}
 	for _, item := range strings.Split(s, ",") {
@@ -103,18 +104,16 @@ func keepOnlyNone(obj *transform.Object) error {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return &transform.PathError{Path: clusterIPs.String(), Err: fmt.Errorf("must be a list of strings, not a %T", v)}
+		return &transform.PathError{Path: clusterIPs.String(), Err: fmt.Errorf("must be a list of strings, not %s", describe(v))}
 	}
-	kept := 0
+	if !slices.Contains(list, any(ClusterIPNone)) {
+		obj.RemoveAt(clusterIPs) // one change in the trace, not one per entry
+		return nil
+	}
 	for i := len(list) - 1; i >= 0; i-- {
-		if list[i] == ClusterIPNone {
-			kept++
-			continue
+		if list[i] != ClusterIPNone {
+			obj.RemoveAt(clusterIPs.Child(jsonpath.Step{Index: i, IsIndex: true}))
 		}
-		obj.RemoveAt(clusterIPs.Child(jsonpath.Step{Index: i, IsIndex: true}))
-	}
-	if kept == 0 {
-		obj.RemoveAt(clusterIPs)
 	}
 	return nil
 }
@@ -127,7 +126,7 @@ func removeNodePorts(obj *transform.Object) error {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return &transform.PathError{Path: ports.String(), Err: fmt.Errorf("must be a list of ports, not a %T", v)}
+		return &transform.PathError{Path: ports.String(), Err: fmt.Errorf("must be a list of ports, not %s", describe(v))}
 	}
 	for i, item := range list {
 		if m, ok := item.(map[string]any); ok {
@@ -137,4 +136,23 @@ func removeNodePorts(obj *transform.Object) error {
 		}
 	}
 	return nil
+}
+
+// describe names the JSON type of v for messages: "a string", "a map", "null", …
+func describe(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int32, int64, float32, float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	return fmt.Sprintf("a %T", v)
 }
