@@ -69,9 +69,14 @@ func (c candidate) claimant() string { return c.csr.Spec.Username + " agent " + 
 // the ManagedCluster. It is idempotent and retries on update conflicts. It returns an error
 // wrapping [ErrAmbiguous] (nothing changed) when acceptable CSRs come from more than one
 // requester/agent pair, and [ErrNoCSR] (nothing changed) when there is no acceptable CSR at
-// all. The result is filled as far as the call got. Safe for concurrent use.
+// all. A missing ManagedCluster is an error for which apierrors.IsNotFound is true, and then no
+// CSR is approved. The result is filled as far as the call got. Safe for concurrent use.
 func Accept(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.Interface, wec string, opts AcceptOptions) (AcceptResult, error) {
 	res := AcceptResult{Rejected: map[string]string{}}
+	// No CSR is approved for a WEC that has no ManagedCluster yet.
+	if _, err := getCluster(ctx, ocm, wec); err != nil {
+		return res, err
+	}
 	list, err := kube.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{
 		LabelSelector: clusterv1.ClusterNameLabelKey + "=" + wec,
 	})

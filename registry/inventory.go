@@ -1,0 +1,268 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
+	ocminformers "open-cluster-management.io/api/client/cluster/informers/externalversions"
+	clusterlisters "open-cluster-management.io/api/client/cluster/listers/cluster/v1"
+
+	"github.com/wecforge/wecforge/customization"
+)
+
+// EventType says how a WEC changed.
+type EventType string
+
+// The event types an [Inventory] emits.
+const (
+	Added   EventType = "Added"
+	Updated EventType = "Updated"
+	Deleted EventType = "Deleted"
+)
+
+// Event reports one change of one WEC. Old is nil for Added, New is nil for Deleted. Delta
+// names the keys that changed (for Added and Deleted: every key of the snapshot). The snapshots
+// are shared with the Inventory and other handlers: treat them, and their maps, as read-only.
+type Event struct {
+	Type  EventType
+	Name  string
+	Old   *customization.WEC
+	New   *customization.WEC
+	Delta customization.Delta
+}
+
+// InventoryOptions tunes [NewInventory]. The zero value watches every ManagedCluster and emits
+// no events (snapshots are still kept).
+type InventoryOptions struct {
+	// Handler, when set, receives every event. It is called from a single goroutine, in order of
+	// processing, so it must not block for long; it may call the Inventory's methods.
+	Handler func(Event)
+	// OnError, when set, hears about a WEC whose snapshot cannot be built (its previous snapshot,
+	// if any, is kept). It is called from the same goroutine as Handler.
+	OnError func(wec string, err error)
+	// ClusterSelector, when set, is a label selector limiting which ManagedClusters count as WECs.
+	ClusterSelector string
+	// Resync is the informers' resync period; zero disables resyncs.
+	Resync time.Duration
+}
+
+// Inventory keeps a [customization.WEC] snapshot of every ManagedCluster, merged with its
+// properties ConfigMap, current through informers, and emits an [Event] for every change that
+// alters a snapshot. Create it with [NewInventory] and start it with Run. All methods are safe
+// for concurrent use.
+type Inventory struct {
+	opts     InventoryOptions
+	clusters cache.SharedIndexInformer
+	configs  cache.SharedIndexInformer
+	mcLister clusterlisters.ManagedClusterLister
+	cmLister corelisters.ConfigMapNamespaceLister
+	ocmStart func(<-chan struct{})
+	kubStart func(<-chan struct{})
+	queue    workqueue.TypedInterface[string]
+	regs     []cache.ResourceEventHandlerRegistration
+	started  atomic.Bool
+	synced   chan struct{}
+
+	mu   sync.RWMutex
+	wecs map[string]*customization.WEC
+}
+
+// NewInventory wires informers on ManagedClusters (through ocm) and on ConfigMaps in
+// [customization.PropertiesNamespace] (through kube). Nothing is listed until Run.
+func NewInventory(kube kubernetes.Interface, ocm clusterclient.Interface, opts InventoryOptions) (*Inventory, error) {
+	if kube == nil || ocm == nil {
+		return nil, errors.New("registry: NewInventory needs both clients")
+	}
+	ocmFactory := ocminformers.NewSharedInformerFactoryWithOptions(ocm, opts.Resync,
+		ocminformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = opts.ClusterSelector }))
+	kubeFactory := informers.NewSharedInformerFactoryWithOptions(kube, opts.Resync,
+		informers.WithNamespace(customization.PropertiesNamespace))
+	mcInformer := ocmFactory.Cluster().V1().ManagedClusters()
+	cmInformer := kubeFactory.Core().V1().ConfigMaps()
+	inv := &Inventory{
+		opts:     opts,
+		clusters: mcInformer.Informer(),
+		configs:  cmInformer.Informer(),
+		mcLister: mcInformer.Lister(),
+		cmLister: cmInformer.Lister().ConfigMaps(customization.PropertiesNamespace),
+		ocmStart: ocmFactory.Start,
+		kubStart: kubeFactory.Start,
+		queue:    workqueue.NewTyped[string](),
+		synced:   make(chan struct{}),
+		wecs:     map[string]*customization.WEC{},
+	}
+	for _, inf := range []cache.SharedIndexInformer{inv.clusters, inv.configs} {
+		reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    inv.enqueue,
+			UpdateFunc: inv.enqueueUpdate,
+			DeleteFunc: inv.enqueue,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("registry: add inventory handler: %w", err)
+		}
+		inv.regs = append(inv.regs, reg)
+	}
+	return inv, nil
+}
+
+// Run starts the informers, waits for their caches, and processes changes until ctx is done.
+// It returns nil after ctx is cancelled, or an error when the caches never sync. It may be
+// called once.
+func (inv *Inventory) Run(ctx context.Context) error {
+	if !inv.started.CompareAndSwap(false, true) {
+		return errors.New("registry: Inventory.Run called twice")
+	}
+	defer inv.queue.ShutDown()
+	go func() {
+		<-ctx.Done()
+		inv.queue.ShutDown()
+	}()
+	inv.ocmStart(ctx.Done())
+	inv.kubStart(ctx.Done())
+	// The registrations' HasSynced turn true once every listed object reached our handlers.
+	if !cache.WaitForCacheSync(ctx.Done(), inv.regs[0].HasSynced, inv.regs[1].HasSynced) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return errors.New("registry: inventory caches did not sync")
+	}
+	// Everything listed so far is queued: process it before saying we are in sync, so that
+	// readers of a synced Inventory see every WEC that existed at start.
+	for inv.queue.Len() > 0 && inv.processNext() {
+	}
+	close(inv.synced)
+	for inv.processNext() {
+	}
+	return nil
+}
+
+// WaitForSync blocks until Run has listed everything and built the first snapshots, or ctx is
+// done; it reports whether the inventory is in sync.
+func (inv *Inventory) WaitForSync(ctx context.Context) bool {
+	select {
+	case <-inv.synced:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Get returns the current snapshot of WEC name; the snapshot is shared and read-only.
+func (inv *Inventory) Get(name string) (*customization.WEC, bool) {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	w, ok := inv.wecs[name]
+	return w, ok
+}
+
+// List returns the current snapshots sorted by name, in a fresh slice of shared, read-only
+// snapshots.
+func (inv *Inventory) List() []*customization.WEC {
+	inv.mu.RLock()
+	out := slices.Collect(maps.Values(inv.wecs))
+	inv.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+func (inv *Inventory) enqueue(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if m, err := meta.Accessor(obj); err == nil {
+		inv.queue.Add(m.GetName())
+	}
+}
+
+// enqueueUpdate skips ManagedCluster updates that touch neither labels nor annotations (lease
+// and status updates are frequent and change no snapshot).
+func (inv *Inventory) enqueueUpdate(oldObj, newObj any) {
+	o, err1 := meta.Accessor(oldObj)
+	n, err2 := meta.Accessor(newObj)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if _, isCM := newObj.(*corev1.ConfigMap); !isCM &&
+		maps.Equal(o.GetLabels(), n.GetLabels()) && maps.Equal(o.GetAnnotations(), n.GetAnnotations()) {
+		return
+	}
+	inv.queue.Add(n.GetName())
+}
+
+// processNext rebuilds one WEC's snapshot and emits its event; false once the queue is shut.
+func (inv *Inventory) processNext() bool {
+	name, shutdown := inv.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer inv.queue.Done(name)
+	next, err := inv.build(name)
+	if err != nil {
+		if inv.opts.OnError != nil {
+			inv.opts.OnError(name, err)
+		}
+		return true
+	}
+	inv.mu.Lock()
+	prev, had := inv.wecs[name]
+	if next == nil {
+		delete(inv.wecs, name)
+	} else {
+		inv.wecs[name] = next
+	}
+	inv.mu.Unlock()
+	ev := Event{Name: name, Old: prev, New: next}
+	switch {
+	case next == nil && !had:
+		return true
+	case next == nil:
+		ev.Type = Deleted
+	case !had:
+		ev.Type = Added
+	default:
+		ev.Type = Updated
+	}
+	ev.Delta = customization.Diff(prev, next)
+	if ev.Type == Updated && ev.Delta.Empty() {
+		return true
+	}
+	if inv.opts.Handler != nil {
+		inv.opts.Handler(ev)
+	}
+	return true
+}
+
+// build returns the snapshot of WEC name from the caches, or nil when it has no ManagedCluster.
+func (inv *Inventory) build(name string) (*customization.WEC, error) {
+	mc, err := inv.mcLister.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cm, err := inv.cmLister.Get(name)
+	if apierrors.IsNotFound(err) {
+		cm = nil
+	} else if err != nil {
+		return nil, err
+	}
+	return customization.FromManagedCluster(mc, cm)
+}
