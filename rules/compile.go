@@ -1,0 +1,344 @@
+package rules
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/wecforge/wecforge/rules/templates"
+)
+
+// The identity of a CustomizationRule document.
+const (
+	APIVersion = "wecforge.io/v1alpha1"
+	Kind       = "CustomizationRule"
+)
+
+// DefaultCostLimit is the CEL cost budget of one (object, WEC) pair when no [CostLimit] option
+// is given: ten times Kubernetes' per-expression limit, shared by every expression of every
+// rule evaluated for the pair.
+const DefaultCostLimit uint64 = 10_000_000
+
+// Document is one CustomizationRule document with where it came from (for messages:
+// "rules.yaml#3"). Compile reads Object and never modifies or keeps it.
+type Document struct {
+	Source string
+	Object map[string]any
+}
+
+type options struct {
+	costLimit uint64
+	limits    templates.Limits
+}
+
+// Option configures [Compile].
+type Option func(*options)
+
+// CostLimit sets the CEL cost budget of one (object, WEC) pair, shared by all expressions the
+// pair evaluates. Zero restores [DefaultCostLimit].
+func CostLimit(limit uint64) Option { return func(o *options) { o.costLimit = limit } }
+
+// TemplateLimits sets the limits of every template field (zero fields take the templates
+// package's defaults).
+func TemplateLimits(lim templates.Limits) Option { return func(o *options) { o.limits = lim } }
+
+// Set is a compiled rule set: every expression type-checked and planned, every template, path
+// and patch parsed. A Set is immutable and safe for concurrent use.
+type Set struct {
+	rules     []*rule
+	warnings  []string
+	costLimit uint64
+}
+
+// rule is one compiled CustomizationRule.
+type rule struct {
+	name     string
+	source   string
+	priority int64
+	ignore   bool
+	match    objectMatch
+	clusters clusterMatch
+	vars     []*expr
+	varIndex map[string]int // "variables.NAME" → index in vars
+	varNames []string
+	actions  []action
+}
+
+// Len returns the number of rules.
+func (s *Set) Len() int { return len(s.rules) }
+
+// Warnings returns compile-time warnings (conflicting rules), sorted. Shared: do not modify.
+func (s *Set) Warnings() []string { return s.warnings }
+
+// Names returns the rule names in application order (priority, then name).
+func (s *Set) Names() []string {
+	out := make([]string, len(s.rules))
+	for i, r := range s.rules {
+		out[i] = r.name
+	}
+	return out
+}
+
+// Compile compiles every rule of docs. On any problem it returns (nil, err) where err is the
+// errors.Join of one *[CompileError] per problem, in document order, so that a user sees every
+// problem at once. docs are read, never modified or retained.
+func Compile(docs []Document, opts ...Option) (*Set, error) {
+	o := options{costLimit: DefaultCostLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.costLimit == 0 {
+		o.costLimit = DefaultCostLimit
+	}
+	e, err := sharedEnvs()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{envs: e, opts: o}
+	var errs []error
+	set := &Set{costLimit: o.costLimit}
+	seen := map[string]string{}
+	for _, d := range docs {
+		r, p := c.rule(d)
+		if r != nil && r.name != "" {
+			if prev, dup := seen[r.name]; dup {
+				p.addf("metadata.name", "duplicate rule name (also defined in %s)", prev)
+			} else {
+				seen[r.name] = orUnknown(d.Source)
+			}
+		}
+		if len(p.errs) > 0 {
+			errs = append(errs, p.errs...)
+			continue
+		}
+		set.rules = append(set.rules, r)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	slices.SortStableFunc(set.rules, func(a, b *rule) int {
+		if a.priority != b.priority {
+			if a.priority < b.priority {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	set.warnings = conflicts(set.rules)
+	return set, nil
+}
+
+// MustCompile is [Compile] that panics on error, for tests and examples.
+func MustCompile(docs []Document, opts ...Option) *Set {
+	s, err := Compile(docs, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "another document"
+	}
+	return s
+}
+
+// compiler holds what every rule's compilation shares.
+type compiler struct {
+	envs *envs
+	opts options
+}
+
+// rule decodes and compiles one document. It always returns the problems; the rule is nil
+// when the document is not even a map.
+func (c *compiler) rule(d Document) (*rule, *problems) {
+	p := &problems{source: d.Source}
+	rd := reader{p}
+	if d.Object == nil {
+		p.addf("", "empty document")
+		return nil, p
+	}
+	r := &rule{source: d.Source}
+	// The name comes first so that every later problem carries it.
+	if md, ok := d.Object["metadata"].(map[string]any); ok {
+		if n, ok := md["name"].(string); ok {
+			r.name = n
+			p.rule = n
+		}
+	}
+	top, _ := rd.object(d.Object, "", "apiVersion", "kind", "metadata", "spec")
+	if v, _ := top["apiVersion"].(string); v != APIVersion {
+		p.addf("apiVersion", "must be %s, not %q", APIVersion, top["apiVersion"])
+	}
+	if k, _ := top["kind"].(string); k != Kind {
+		p.addf("kind", "must be %s, not %q", Kind, top["kind"])
+	}
+	c.metadata(rd, top["metadata"])
+	spec, ok := top["spec"]
+	if !ok {
+		p.addf("spec", "required")
+		return r, p
+	}
+	sm, ok := rd.object(spec, "spec", "priority", "onError", "match", "clusters", "variables", "actions")
+	if !ok {
+		return r, p
+	}
+	if v, ok := sm["priority"]; ok {
+		if n, ok := rd.integer(v, "spec.priority"); ok {
+			switch {
+			case n < 0:
+				p.addf("spec.priority", "must not be negative (lower priorities apply first; 0 is the lowest)")
+			case n > math.MaxInt32:
+				p.addf("spec.priority", "must be at most %d", math.MaxInt32)
+			}
+			r.priority = n
+		}
+	}
+	if v, ok := sm["onError"]; ok {
+		switch v {
+		case "Fail":
+		case "Ignore":
+			r.ignore = true
+		default:
+			p.addf("spec.onError", "must be Fail or Ignore, not %v", v)
+		}
+	}
+	if v, ok := sm["match"]; ok {
+		r.match = c.objectMatch(rd, v, "spec.match")
+	}
+	if v, ok := sm["clusters"]; ok {
+		r.clusters = c.clusterMatch(rd, v, "spec.clusters")
+	}
+	env := c.envs.full
+	if v, ok := sm["variables"]; ok {
+		env = c.variables(rd, r, v, "spec.variables")
+	}
+	av, ok := sm["actions"]
+	if !ok {
+		p.addf("spec.actions", "required: a rule needs at least one action")
+		return r, p
+	}
+	if l, ok := rd.list(av, "spec.actions"); ok {
+		if len(l) == 0 {
+			p.addf("spec.actions", "must not be empty: a rule needs at least one action")
+		}
+		ac := actionCompiler{compiler: c, rd: rd, env: env, r: r, names: r.varNames}
+		for i, a := range l {
+			if act := ac.action(a, item("spec.actions", i)); act != nil {
+				r.actions = append(r.actions, act)
+			}
+		}
+	}
+	return r, p
+}
+
+// metadataFields are the ObjectMeta fields a cluster-scoped rule may carry; only name matters.
+var metadataFields = []string{"name", "labels", "annotations", "uid", "resourceVersion", "generation",
+	"creationTimestamp", "managedFields", "finalizers", "ownerReferences"}
+
+func (c *compiler) metadata(rd reader, v any) {
+	p := rd.p
+	if v == nil {
+		p.addf("metadata.name", "required")
+		return
+	}
+	md, ok := rd.object(v, "metadata", append(slices.Clone(metadataFields), "namespace")...)
+	if !ok {
+		return
+	}
+	if ns, ok := md["namespace"]; ok && ns != "" {
+		p.addf("metadata.namespace", "must be empty: CustomizationRule is cluster-scoped")
+	}
+	n, ok := md["name"]
+	if !ok || n == "" {
+		p.addf("metadata.name", "required")
+		return
+	}
+	name, ok := rd.str(n, "metadata.name")
+	if !ok {
+		return
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		p.addf("metadata.name", "invalid name %q: %s", name, strings.Join(errs, "; "))
+	}
+}
+
+// variables compiles spec.variables in order, each seeing the previous ones, and returns the
+// environment the actions see.
+func (c *compiler) variables(rd reader, r *rule, v any, field string) *cel.Env {
+	env := c.envs.full
+	l, ok := rd.list(v, field)
+	if !ok {
+		return env
+	}
+	r.varIndex = map[string]int{}
+	var names []string
+	for i, e := range l {
+		f := item(field, i)
+		m, ok := rd.object(e, f, "name", "expression")
+		if !ok {
+			continue
+		}
+		name, ok := rd.str(m["name"], child(f, "name"))
+		if !ok {
+			continue
+		}
+		switch {
+		case !isCELIdent(name):
+			rd.p.addf(child(f, "name"), "invalid variable name %q: must match [A-Za-z_][A-Za-z0-9_]*", name)
+			continue
+		case slices.Contains(names, name):
+			rd.p.addf(child(f, "name"), "duplicate variable %q", name)
+			continue
+		}
+		text, ok := rd.str(m["expression"], child(f, "expression"))
+		if !ok {
+			continue
+		}
+		x := compileExpr(env, rd.p, child(f, "expression"), text, resultAny, c.opts.costLimit, actionScope(names))
+		names = append(names, name)
+		r.varNames = names
+		if x == nil {
+			// Declare it anyway (as dyn) so later references do not add follow-on errors.
+			env, _ = env.Extend(cel.Variable(varVariables+"."+name, cel.DynType))
+			r.vars = append(r.vars, nil)
+			r.varIndex[varVariables+"."+name] = len(r.vars) - 1
+			continue
+		}
+		ext, err := env.Extend(cel.Variable(varVariables+"."+name, x.out))
+		if err != nil {
+			rd.p.add(child(f, "name"), nil, err)
+			continue
+		}
+		env = ext
+		r.vars = append(r.vars, x)
+		r.varIndex[varVariables+"."+name] = len(r.vars) - 1
+	}
+	return env
+}
+
+func isCELIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, ch := range s {
+		switch {
+		case ch == '_', 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z':
+		case i > 0 && '0' <= ch && ch <= '9':
+		default:
+			return false
+		}
+	}
+	switch s {
+	case "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function",
+		"if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while":
+		return false
+	}
+	return true
+}

@@ -1,0 +1,303 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/rules/templates"
+	"github.com/wecforge/wecforge/transform"
+)
+
+// StageName is the name of the per-WEC stage a [Set] provides; it is the author of changes
+// that are not attributed to a rule.
+const StageName = "rules"
+
+// ErrNoWEC is returned when the rules stage runs without a WEC (in a WEC-independent stage).
+var ErrNoWEC = errors.New("rules need a WEC: use the rules stage as a per-WEC stage")
+
+// Stage returns the per-WEC stage named "rules" that applies the set. The stage implements
+// [transform.Preparer]: per object it selects the rules whose resources, namespaces and names
+// match, so a render only looks at rules that can apply. It is safe for concurrent use.
+func (s *Set) Stage() transform.Stage {
+	return transform.Stage{Name: StageName, Transform: &stage{set: s, rules: s.rules}}
+}
+
+// stage applies a list of rules (all of them, or those selected for one object).
+type stage struct {
+	set   *Set
+	rules []*rule
+}
+
+// Prepare implements [transform.Preparer].
+func (st *stage) Prepare(env *transform.Env, obj *transform.Object) (transform.Transform, error) {
+	sel := st.selectRules(transform.RefOf(obj.Root()))
+	if len(sel) == 0 {
+		return nil, nil
+	}
+	return &stage{set: st.set, rules: sel}, nil
+}
+
+func (st *stage) selectRules(ref transform.ObjectRef) []*rule {
+	var out []*rule
+	for _, r := range st.rules {
+		if r.match.identity(ref) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Transform implements [transform.Transform]. Without Prepare it selects the rules itself.
+func (st *stage) Transform(env *transform.Env, obj *transform.Object) error {
+	if env.WEC == nil {
+		return ErrNoWEC
+	}
+	rules := st.rules
+	if len(rules) == len(st.set.rules) {
+		rules = st.selectRules(transform.RefOf(obj.Root()))
+	}
+	ctx := env.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if env.Deps == nil {
+		env.Deps = &customization.Dependencies{}
+	}
+	ev := &pairEval{ctx: ctx, env: env, budget: st.set.costLimit}
+	for _, r := range rules {
+		err := ev.rule(r, obj)
+		if err == nil {
+			continue
+		}
+		re := ev.renderError(r, err)
+		if r.ignore && ctx.Err() == nil {
+			re.WEC, re.Object = env.WEC.Name(), env.Object
+			env.Warn("%s (rule skipped: onError is Ignore)", re.Error())
+			continue
+		}
+		return re
+	}
+	return nil
+}
+
+// renderError names the rule and the failing field.
+func (ev *pairEval) renderError(r *rule, err error) *transform.RenderError {
+	re := &transform.RenderError{By: "rule " + r.name, Err: err}
+	var ae *actionError
+	if errors.As(err, &ae) {
+		re.By += ": " + ae.field
+		re.Path = ae.path
+		re.Err = ae.err
+	}
+	return re
+}
+
+// pairEval is the state of one (object, WEC) render: the remaining cost budget, the CEL values
+// of the WEC (built once), and the rule being applied with its lazily evaluated variables. It
+// is the CEL activation of every expression of the pair.
+type pairEval struct {
+	ctx    context.Context
+	env    *transform.Env
+	budget uint64
+
+	cluster, properties ref.Val
+
+	r      *rule
+	object ref.Val
+	vars   []varState
+	varErr *actionError
+}
+
+type varState struct {
+	done bool
+	val  ref.Val
+	err  error
+}
+
+// rule applies r to obj when it matches. The rule's writes go to a fork of obj, adopted only
+// when every action succeeded, so a failed rule leaves obj as it was.
+func (ev *pairEval) rule(r *rule, obj *transform.Object) error {
+	root := obj.Root()
+	ev.begin(r, root)
+	if r.match.selector != nil && !r.match.selector.Matches(objectLabels(root)) {
+		return nil
+	}
+	if r.match.condition != nil {
+		ok, err := ev.evalBool(r.match.condition)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	if ok, err := ev.clusterMatches(&r.clusters); err != nil || !ok {
+		return err
+	}
+	fork := obj.Fork()
+	for _, a := range r.actions {
+		fork.SetBy(a.by())
+		if err := a.apply(ev, fork); err != nil {
+			return err
+		}
+	}
+	obj.Adopt(fork)
+	return nil
+}
+
+func (ev *pairEval) begin(r *rule, root map[string]any) {
+	ev.r = r
+	ev.object = types.DefaultTypeAdapter.NativeToValue(root)
+	ev.varErr = nil
+	if cap(ev.vars) >= len(r.vars) {
+		ev.vars = ev.vars[:len(r.vars)]
+		clear(ev.vars)
+	} else {
+		ev.vars = make([]varState, len(r.vars))
+	}
+}
+
+func (ev *pairEval) clusterMatches(c *clusterMatch) (bool, error) {
+	wec := ev.env.WEC
+	if c.names != nil && !slices.Contains(c.names, wec.Name()) {
+		return false, nil
+	}
+	if slices.Contains(c.exclude, wec.Name()) {
+		return false, nil
+	}
+	if c.selector != nil {
+		for _, k := range c.keys {
+			ev.env.Deps.AddLabel(k)
+		}
+		if !c.selector.Matches(labels.Set(wec.Labels())) {
+			return false, nil
+		}
+	}
+	if c.condition != nil {
+		return ev.evalBool(c.condition)
+	}
+	return true, nil
+}
+
+// ResolveName implements interpreter.Activation.
+func (ev *pairEval) ResolveName(name string) (any, bool) {
+	switch name {
+	case varObject:
+		return ev.object, true
+	case varCluster:
+		if ev.cluster == nil {
+			w := ev.env.WEC
+			ev.cluster = types.DefaultTypeAdapter.NativeToValue(map[string]any{
+				"name": w.Name(), "labels": w.Labels(), "annotations": w.Annotations(), "configMap": w.ConfigMapData(),
+			})
+		}
+		return ev.cluster, true
+	case varProperties:
+		if ev.properties == nil {
+			ev.properties = types.DefaultTypeAdapter.NativeToValue(ev.env.WEC.Properties())
+		}
+		return ev.properties, true
+	}
+	if i, ok := ev.r.varIndex[name]; ok {
+		v, err := ev.variable(i)
+		if err != nil {
+			return types.WrapErr(err), true
+		}
+		return v, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (ev *pairEval) Parent() interpreter.Activation { return nil }
+
+// variable evaluates variable i at most once per rule and pair.
+func (ev *pairEval) variable(i int) (ref.Val, error) {
+	st := &ev.vars[i]
+	if !st.done {
+		st.done = true
+		st.val, st.err = ev.eval(ev.r.vars[i])
+		if st.err != nil && ev.varErr == nil {
+			ae := &actionError{field: ev.r.vars[i].field, err: st.err}
+			if errors.As(st.err, &ae) {
+				ae = &actionError{field: ae.field, path: ae.path, err: ae.err}
+			}
+			ev.varErr = ae
+		}
+	}
+	return st.val, st.err
+}
+
+// eval evaluates x against the pair, charging its cost to the budget and recording what it
+// reads of the WEC.
+func (ev *pairEval) eval(x *expr) (ref.Val, error) {
+	ev.env.Deps.Merge(x.deps)
+	if ev.budget == 0 {
+		return nil, &actionError{field: x.field, err: ErrCostBudget}
+	}
+	out, det, err := x.prg.ContextEval(ev.ctx, ev)
+	if det != nil {
+		if c := det.ActualCost(); c != nil {
+			if *c > ev.budget {
+				ev.budget = 0
+				return nil, &actionError{field: x.field, err: fmt.Errorf("%w: this pair's budget is exhausted", ErrCostBudget)}
+			}
+			ev.budget -= *c
+		}
+	}
+	if err != nil {
+		if ev.varErr != nil {
+			return nil, ev.varErr
+		}
+		if ctxErr := ev.ctx.Err(); ctxErr != nil {
+			return nil, &actionError{field: x.field, err: ctxErr}
+		}
+		if isCostError(err) {
+			ev.budget = 0
+			return nil, &actionError{field: x.field, err: fmt.Errorf("%w: %w", ErrCostBudget, err)}
+		}
+		return nil, &actionError{field: x.field, err: err}
+	}
+	return out, nil
+}
+
+func isCostError(err error) bool {
+	return strings.Contains(err.Error(), "cost limit exceeded")
+}
+
+// evalBool evaluates a condition.
+func (ev *pairEval) evalBool(x *expr) (bool, error) {
+	v, err := ev.eval(x)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, &actionError{field: x.field, err: fmt.Errorf("%w: a condition must be a bool, not %s", ErrResultType, v.Type())}
+	}
+	return bool(b), nil
+}
+
+// evalJSON evaluates x and converts the result to a JSON value.
+func (ev *pairEval) evalJSON(x *expr) (any, error) {
+	v, err := ev.eval(x)
+	if err != nil {
+		return nil, err
+	}
+	j, err := toJSON(v)
+	if err != nil {
+		return nil, &actionError{field: x.field, err: err}
+	}
+	return j, nil
+}
+
+// template executes t for the pair.
+func (ev *pairEval) template(t *templates.Template) (string, error) {
+	return t.Execute(ev.ctx, ev.env.WEC, ev.env.Deps)
+}

@@ -1,0 +1,213 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/wecforge/wecforge/rules/templates"
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/jsonpath"
+)
+
+// imageRef is a container image reference split by the Docker reference rules:
+// [registry/]repository[:tag][@digest].
+type imageRef struct {
+	registry, repository, tag, digest string
+}
+
+// parseImage splits ref. The first path component is the registry when it contains "." or
+// ":" or is "localhost".
+func parseImage(ref string) imageRef {
+	var r imageRef
+	rest := ref
+	if i := strings.IndexByte(rest, '@'); i >= 0 {
+		rest, r.digest = rest[:i], rest[i+1:]
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.Contains(rest[i+1:], "/") {
+		rest, r.tag = rest[:i], rest[i+1:]
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		first := rest[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			r.registry, rest = first, rest[i+1:]
+		}
+	}
+	r.repository = rest
+	return r
+}
+
+// String joins the parts back into a reference.
+func (r imageRef) String() string {
+	var b strings.Builder
+	if r.registry != "" {
+		b.WriteString(r.registry)
+		b.WriteByte('/')
+	}
+	b.WriteString(r.repository)
+	if r.tag != "" {
+		b.WriteByte(':')
+		b.WriteString(r.tag)
+	}
+	if r.digest != "" {
+		b.WriteByte('@')
+		b.WriteString(r.digest)
+	}
+	return b.String()
+}
+
+var (
+	registryRE   = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?$`)
+	repositoryRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagRE        = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	digestRE     = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$`)
+)
+
+// imagePart is one part the image action sets.
+type imagePart struct {
+	name string // registry, repository, tag, digest
+	tmpl *templates.Template
+	re   *regexp.Regexp
+}
+
+func (ip imagePart) check(v string) error {
+	if !ip.re.MatchString(v) {
+		return fmt.Errorf("%w: invalid image %s %q", ErrResultType, ip.name, v)
+	}
+	return nil
+}
+
+// imageAction changes registry, repository, tag or digest of the images of selected
+// containers, leaving the other parts as they are.
+type imageAction struct {
+	base
+	field      string
+	containers []string // "*" selects every container
+	parts      []imagePart
+}
+
+var imageParts = []struct {
+	name string
+	re   *regexp.Regexp
+}{{"registry", registryRE}, {"repository", repositoryRE}, {"tag", tagRE}, {"digest", digestRE}}
+
+func (ac *actionCompiler) image(v any, field string, b base) action {
+	m, ok := ac.rd.object(v, field, "containers", "registry", "repository", "tag", "digest")
+	if !ok {
+		return nil
+	}
+	a := &imageAction{base: b, field: field, containers: []string{"*"}}
+	good := true
+	if cv, ok := m["containers"]; ok {
+		l, ok := ac.rd.strings(cv, child(field, "containers"))
+		good = good && ok
+		if ok && len(l) == 0 {
+			ac.rd.p.addf(child(field, "containers"), "must not be empty (omit it, or use [\"*\"], for every container)")
+			good = false
+		}
+		a.containers = l
+	}
+	for _, ip := range imageParts {
+		pv, ok := m[ip.name]
+		if !ok {
+			continue
+		}
+		f := child(field, ip.name)
+		t := ac.template(pv, f)
+		if t == nil {
+			good = false
+			continue
+		}
+		part := imagePart{name: ip.name, tmpl: t, re: ip.re}
+		if t.Literal() {
+			if err := part.check(t.Text()); err != nil {
+				ac.rd.p.add(f, nil, err)
+				good = false
+			}
+		}
+		a.parts = append(a.parts, part)
+	}
+	if good && len(a.parts) == 0 {
+		ac.rd.p.addf(field, "needs at least one of registry, repository, tag, digest")
+		return nil
+	}
+	if !good {
+		return nil
+	}
+	return a
+}
+
+// podSpecs returns the locations of the pod specs of an object: .spec for a Pod,
+// .spec.jobTemplate.spec.template.spec for a CronJob, .spec.template.spec otherwise.
+func podSpecs(root map[string]any) jsonpath.Location {
+	kind, _ := root["kind"].(string)
+	switch kind {
+	case "Pod":
+		return jsonpath.Location{{Key: "spec"}}
+	case "CronJob":
+		return jsonpath.Location{{Key: "spec"}, {Key: "jobTemplate"}, {Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+	}
+	return jsonpath.Location{{Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+}
+
+var containerLists = []string{"initContainers", "containers", "ephemeralContainers"}
+
+func (a *imageAction) apply(ev *pairEval, obj *transform.Object) error {
+	values := make([]string, len(a.parts))
+	for i, p := range a.parts {
+		s, err := ev.template(p.tmpl)
+		if err != nil {
+			return &actionError{field: child(a.field, p.name), err: err}
+		}
+		if err := p.check(s); err != nil {
+			return &actionError{field: child(a.field, p.name), err: err}
+		}
+		values[i] = s
+	}
+	spec := podSpecs(obj.Root())
+	specVal, _ := obj.Get(spec)
+	sm, _ := specVal.(map[string]any)
+	matched := 0
+	for _, list := range containerLists {
+		cs, _ := sm[list].([]any)
+		for i, c := range cs {
+			cm, _ := c.(map[string]any)
+			name, _ := cm["name"].(string)
+			img, ok := cm["image"].(string)
+			if !ok || !slices.Contains(a.containers, "*") && !slices.Contains(a.containers, name) {
+				continue
+			}
+			matched++
+			ref := parseImage(img)
+			for j, p := range a.parts {
+				switch p.name {
+				case "registry":
+					ref.registry = values[j]
+				case "repository":
+					ref.repository = values[j]
+				case "tag":
+					ref.tag = values[j]
+				case "digest":
+					ref.digest = values[j]
+				}
+			}
+			loc := append(spec.Child(jsonpath.Step{Key: list}), jsonpath.Step{Index: i, IsIndex: true}, jsonpath.Step{Key: "image"})
+			if err := obj.SetAt(loc, ref.String()); err != nil {
+				return &actionError{field: a.field, path: loc.String(), err: err}
+			}
+		}
+	}
+	if matched == 0 {
+		obj.Note(spec.String(), "image: no container matched")
+	}
+	return nil
+}
+
+func (a *imageAction) writes() []string {
+	out := make([]string, len(a.containers))
+	for i, c := range a.containers {
+		out[i] = "image:" + c
+	}
+	return out
+}
