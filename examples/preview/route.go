@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -134,8 +135,8 @@ func route(docs []document) (*inputs, error) {
 	for name, c := range clusters {
 		var cm *corev1.ConfigMap
 		if d, ok := configMaps[name]; ok {
-			cm = &corev1.ConfigMap{}
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(d.Object, cm, true); err != nil {
+			var err error
+			if cm, err = propertiesConfigMap(d.Object); err != nil {
 				fail(d, "properties ConfigMap %s/%s: %w", customization.PropertiesNamespace, name, err)
 				continue
 			}
@@ -152,6 +153,42 @@ func route(docs []document) (*inputs, error) {
 	}
 	slices.SortFunc(in.wecs, func(a, b *customization.WEC) int { return strings.Compare(a.Name(), b.Name()) })
 	return in, nil
+}
+
+// propertiesConfigMap converts a properties ConfigMap, first checking the mistake users make
+// most (an unquoted number or boolean in data) so that the message names the key.
+func propertiesConfigMap(obj map[string]any) (*corev1.ConfigMap, error) {
+	if data, ok := obj["data"].(map[string]any); ok {
+		keys := slices.Sorted(maps.Keys(data))
+		for _, k := range keys {
+			if _, isString := data[k].(string); !isString {
+				return nil, fmt.Errorf("data.%s is %s, not a string: ConfigMap values are strings, quote it", k, describeJSON(data[k]))
+			}
+		}
+	}
+	cm := &corev1.ConfigMap{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(obj, cm, true); err != nil {
+		return nil, err
+	}
+	return cm, nil
+}
+
+// describeJSON names a JSON value's type for messages, with the value when it is short.
+func describeJSON(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return fmt.Sprintf("the boolean %t", x)
+	case int64, float64:
+		return fmt.Sprintf("the number %v", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	default:
+		return fmt.Sprintf("a %T", v)
+	}
 }
 
 // typeOf checks that a document is a Kubernetes object (string apiVersion and kind, metadata a
