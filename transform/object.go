@@ -238,7 +238,7 @@ func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, cre
 			m := map[string]any{}
 			o.own(m)
 			c[s.Key] = m
-			o.record(at, v, ok, m, true)
+			o.record(at, v, ok, map[string]any{}, true) // not m: later writes fill m, the trace must not change
 			return m, nil
 		}
 		if !ok {
