@@ -1,0 +1,217 @@
+package loop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Source yields the workload objects to deliver.
+type Source interface {
+	// Objects returns the current objects, each owned by the caller (they are copies).
+	Objects() ([]*unstructured.Unstructured, error)
+	// Run calls changed once the initial objects are available and after every change, until
+	// ctx is done; then it returns nil. A source that never changes calls changed once and
+	// returns.
+	Run(ctx context.Context, changed func()) error
+}
+
+// Static is a fixed set of objects, e.g. read from files with [ReadObjects].
+type Static []*unstructured.Unstructured
+
+// Objects returns deep copies of the objects.
+func (s Static) Objects() ([]*unstructured.Unstructured, error) {
+	out := make([]*unstructured.Unstructured, len(s))
+	for i, o := range s {
+		out[i] = o.DeepCopy()
+	}
+	return out, nil
+}
+
+// Run reports the objects once and returns nil: static objects never change.
+func (Static) Run(_ context.Context, changed func()) error {
+	changed()
+	return nil
+}
+
+// Sources merges several sources.
+type Sources []Source
+
+// Objects concatenates the objects of every source.
+func (s Sources) Objects() ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, src := range s {
+		objs, err := src.Objects()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// Run runs every source until ctx is done. It starts calling changed once every source has
+// reported its initial objects.
+func (s Sources) Run(ctx context.Context, changed func()) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	pending := len(s)
+	errs := make([]error, len(s))
+	for i, src := range s {
+		first := true
+		wg.Go(func() {
+			errs[i] = src.Run(ctx, func() {
+				mu.Lock()
+				if first {
+					first = false
+					pending--
+				}
+				ready := pending == 0
+				mu.Unlock()
+				if ready {
+					changed()
+				}
+			})
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ReadObjects reads every YAML or JSON document of the files (multi-document YAML allowed),
+// skipping empty documents.
+func ReadObjects(paths ...string) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
+		for i := 0; ; i++ {
+			var m map[string]any
+			err := dec.Decode(&m)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s#%d: %w", p, i, err)
+			}
+			if len(m) == 0 {
+				continue
+			}
+			out = append(out, &unstructured.Unstructured{Object: m})
+		}
+		f.Close()
+	}
+	return out, nil
+}
+
+// Cluster watches objects of some resources in one namespace of a source API server (a WDS).
+type Cluster struct {
+	informers map[schema.GroupVersionResource]cache.SharedIndexInformer
+	factory   dynamicinformer.DynamicSharedInformerFactory
+}
+
+// ParseResources parses "resource.version.group" items (e.g. "deployments.v1.apps",
+// "configmaps.v1") separated by commas.
+func ParseResources(list string) ([]schema.GroupVersionResource, error) {
+	var out []schema.GroupVersionResource
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		parts := strings.SplitN(item, ".", 3)
+		if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+			return nil, fmt.Errorf("resource %q is not resource.version[.group]", item)
+		}
+		gvr := schema.GroupVersionResource{Resource: parts[0], Version: parts[1]}
+		if len(parts) == 3 {
+			gvr.Group = parts[2]
+		}
+		out = append(out, gvr)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no resources")
+	}
+	return out, nil
+}
+
+// NewCluster watches resources in namespace through client.
+func NewCluster(client dynamic.Interface, namespace string, resources []schema.GroupVersionResource) *Cluster {
+	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(client, 0, namespace, nil)
+	c := &Cluster{informers: map[schema.GroupVersionResource]cache.SharedIndexInformer{}, factory: f}
+	for _, gvr := range resources {
+		c.informers[gvr] = f.ForResource(gvr).Informer()
+	}
+	return c
+}
+
+// Objects returns copies of the watched objects, sorted by resource, namespace and name. It
+// reflects the informers' caches (empty before Run has synced).
+func (c *Cluster) Objects() ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	gvrs := make([]schema.GroupVersionResource, 0, len(c.informers))
+	for gvr := range c.informers {
+		gvrs = append(gvrs, gvr)
+	}
+	sort.Slice(gvrs, func(i, j int) bool { return gvrs[i].String() < gvrs[j].String() })
+	for _, gvr := range gvrs {
+		items := c.informers[gvr].GetStore().List()
+		objs := make([]*unstructured.Unstructured, 0, len(items))
+		for _, it := range items {
+			if u, ok := it.(*unstructured.Unstructured); ok {
+				objs = append(objs, u.DeepCopy())
+			}
+		}
+		slices.SortFunc(objs, func(a, b *unstructured.Unstructured) int {
+			return strings.Compare(a.GetNamespace()+"/"+a.GetName(), b.GetNamespace()+"/"+b.GetName())
+		})
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// Run starts the informers and calls changed on every add, update and delete (after the
+// initial sync, once), until ctx is done.
+func (c *Cluster) Run(ctx context.Context, changed func()) error {
+	var regs []cache.ResourceEventHandlerRegistration
+	for gvr, inf := range c.informers {
+		reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { changed() },
+			UpdateFunc: func(any, any) { changed() },
+			DeleteFunc: func(any) { changed() },
+		})
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", gvr, err)
+		}
+		regs = append(regs, reg)
+	}
+	c.factory.Start(ctx.Done())
+	defer c.factory.Shutdown()
+	synced := make([]cache.InformerSynced, len(regs))
+	for i, r := range regs {
+		synced[i] = r.HasSynced
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) && ctx.Err() == nil {
+		return errors.New("source caches did not sync")
+	}
+	changed()
+	<-ctx.Done()
+	return nil
+}

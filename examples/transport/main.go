@@ -1,0 +1,151 @@
+// Command transport is a runnable KubeStellar-style transport controller built on wecforge: it
+// renders workload objects for every target WEC of an OCM hub and delivers them as
+// ManifestWorks, re-rendering only what an inventory change can affect. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
+
+	"github.com/wecforge/wecforge/examples/transport/loop"
+	"github.com/wecforge/wecforge/registry/delivery"
+)
+
+// CreateOnlyAnnotation marks a source object that WECs should create once and never update.
+const CreateOnlyAnnotation = "transport.wecforge.io/create-only"
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type flags struct {
+	hubKubeconfig    string
+	sourceKubeconfig string
+	sourceNamespace  string
+	sourceResources  string
+	files            listFlag
+	configs          listFlag
+	clusters         string
+	sourceKey        string
+	maxBytes         int
+	verbosity        int
+}
+
+func main() {
+	var f flags
+	fs := flag.NewFlagSet("transport", flag.ExitOnError)
+	fs.StringVar(&f.hubKubeconfig, "hub-kubeconfig", "", "kubeconfig of the OCM hub (required)")
+	fs.StringVar(&f.sourceKubeconfig, "source-kubeconfig", "", "kubeconfig of a source API server (a WDS) to watch")
+	fs.StringVar(&f.sourceNamespace, "source-namespace", "", "namespace to watch on the source API server")
+	fs.StringVar(&f.sourceResources, "source-resources", "deployments.v1.apps,configmaps.v1", "resources to watch there, resource.version[.group], comma-separated")
+	fs.Var(&f.files, "f", "file of workload objects (multi-document YAML); repeatable")
+	fs.Var(&f.configs, "config", "file of CustomizationRule and CustomTransform documents; repeatable")
+	fs.StringVar(&f.clusters, "clusters", "", "label selector choosing the target WECs (empty: all)")
+	fs.StringVar(&f.sourceKey, "source-key", "transport", "name under which this controller's ManifestWorks are kept")
+	fs.IntVar(&f.maxBytes, "max-bytes", delivery.DefaultMaxBytes, "size budget of one ManifestWork")
+	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (1 logs every processed change)")
+	_ = fs.Parse(os.Args[1:])
+
+	log := funcr.New(func(prefix, args string) {
+		fmt.Fprintln(os.Stderr, prefix, args)
+	}, funcr.Options{Verbosity: f.verbosity, LogTimestamp: true})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, f, log); err != nil {
+		log.Error(err, "transport failed")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags, log logr.Logger) error {
+	if f.hubKubeconfig == "" {
+		return errors.New("--hub-kubeconfig is required")
+	}
+	if len(f.files) == 0 && f.sourceKubeconfig == "" {
+		return errors.New("give workload files (-f) and/or a source API server (--source-kubeconfig)")
+	}
+	hub, err := clientcmd.BuildConfigFromFlags("", f.hubKubeconfig)
+	if err != nil {
+		return err
+	}
+	kube, err := kubernetes.NewForConfig(hub)
+	if err != nil {
+		return err
+	}
+	ocm, err := clusterclient.NewForConfig(hub)
+	if err != nil {
+		return err
+	}
+	work, err := workclient.NewForConfig(hub)
+	if err != nil {
+		return err
+	}
+	configDocs, err := loop.ReadObjects(f.configs...)
+	if err != nil {
+		return err
+	}
+	pipeline, warnings, err := loop.BuildPipeline(configDocs)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		log.Info("configuration warning", "warning", w)
+	}
+	var sources loop.Sources
+	if len(f.files) > 0 {
+		objs, err := loop.ReadObjects(f.files...)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, loop.Static(objs))
+	}
+	if f.sourceKubeconfig != "" {
+		src, err := clientcmd.BuildConfigFromFlags("", f.sourceKubeconfig)
+		if err != nil {
+			return err
+		}
+		dyn, err := dynamic.NewForConfig(src)
+		if err != nil {
+			return err
+		}
+		gvrs, err := loop.ParseResources(f.sourceResources)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, loop.NewCluster(dyn, f.sourceNamespace, gvrs))
+	}
+	selector, err := labels.Parse(f.clusters)
+	if err != nil {
+		return fmt.Errorf("--clusters: %w", err)
+	}
+	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes})
+	if err != nil {
+		return err
+	}
+	c, err := loop.New(loop.Config{
+		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
+		Clusters: selector, SourceKey: f.sourceKey, Log: log,
+		CreateOnly: func(u *unstructured.Unstructured) bool { return u.GetAnnotations()[CreateOnlyAnnotation] == "true" },
+	})
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx)
+}
