@@ -41,6 +41,12 @@ func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
 		return nil
 	}
 	require.NoError(t, err)
+	return decodeDocs(t, data)
+}
+
+// decodeDocs decodes multi-document YAML; empty documents are skipped.
+func decodeDocs(t testing.TB, data []byte) []*unstructured.Unstructured {
+	t.Helper()
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []*unstructured.Unstructured
 	for {
@@ -58,7 +64,7 @@ func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
 		if u.UnmarshalJSON(js) != nil { // integers become int64, as from an API server
 			// Documents without apiVersion or kind are legal inputs for the pipeline.
 			u = &unstructured.Unstructured{}
-			require.NoError(t, json.Unmarshal(js, &u.Object), "%s", path)
+			require.NoError(t, json.Unmarshal(js, &u.Object), "%s", js)
 		}
 		out = append(out, u)
 	}
