@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -76,21 +77,29 @@ func buildMapper(crds []document) (*resources.Mapper, error) {
 	return m, nil
 }
 
-// flatten returns the errors a joined error holds (err itself when it is not a join, nothing
-// for nil). Typed errors that unwrap to several causes are kept whole.
+// flatten returns the errors an errors.Join result holds, recursively (err itself when it is
+// not a join, nothing for nil). Typed errors that unwrap to several causes, such as
+// *rules.CompileError, are kept whole: a join is recognized by its message being exactly its
+// parts' messages joined with newlines.
 func flatten(err error) []error {
-	switch err.(type) {
-	case nil:
+	if err == nil {
 		return nil
-	case *customtransform.Error, *inputError:
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
 		return []error{err}
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
+	parts := j.Unwrap()
+	msgs := make([]string, len(parts))
+	for i, p := range parts {
+		msgs[i] = p.Error()
 	}
-	return []error{err}
+	if strings.Join(msgs, "\n") != err.Error() {
+		return []error{err}
+	}
+	var out []error
+	for _, p := range parts {
+		out = append(out, flatten(p)...)
+	}
+	return out
 }

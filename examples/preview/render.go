@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/transform"
@@ -67,7 +68,11 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 			res := p.Render(ctx, preps[i], wec)
 			pr := pair{w: w, res: res}
 			for _, msg := range res.Warnings[len(preps[i].Warnings):] {
-				out.warnings = append(out.warnings, fmt.Sprintf("wec %s: %s: %s", wec.Name(), w.ref, msg))
+				// Stages that already name the WEC (the rules do) are not prefixed twice.
+				if prefix := "wec " + wec.Name() + ": "; !strings.HasPrefix(msg, prefix) {
+					msg = fmt.Sprintf("%s%s: %s", prefix, w.ref, msg)
+				}
+				out.warnings = append(out.warnings, msg)
 			}
 			if res.Err != nil {
 				pr.err = pairError(res.Err, wec.Name(), w.ref)
