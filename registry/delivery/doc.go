@@ -8,7 +8,8 @@
 // "ns/prod"). The ManifestWorks of one (WEC, source key) pair are named
 // <prefix>-<slug>-<hash>-<part>, where slug is a readable, DNS-safe form of the key, hash is a
 // short hash of the whole key (so two keys with the same slug never collide), and part counts
-// from 0. Objects are sorted by group, kind, namespace and name before they are packed, so the
+// from 0. Objects are sorted — Namespaces first, then CustomResourceDefinitions, then the rest,
+// each by group, kind, namespace and name — before they are packed, so the
 // same input always yields the same ManifestWorks, byte for byte. Every ManifestWork carries the
 // label [SourceLabel] (the key's hash) and the annotations [SourceKeyAnnotation] and
 // [ContentHashAnnotation].

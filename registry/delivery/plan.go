@@ -116,7 +116,13 @@ func (d *Deliverer) Plan(wec, key string, objs []Object) ([]*workv1.ManifestWork
 		seen[id] = true
 		items = append(items, e)
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].ref.Less(items[j].ref) })
+	sort.Slice(items, func(i, j int) bool {
+		ri, rj := applyRank(items[i].ref), applyRank(items[j].ref)
+		if ri != rj {
+			return ri < rj
+		}
+		return items[i].ref.Less(items[j].ref)
+	})
 
 	var parts [][]encoded
 	used := 0
@@ -165,6 +171,18 @@ func (d *Deliverer) Plan(wec, key string, objs []Object) ([]*workv1.ManifestWork
 		out = append(out, mw)
 	}
 	return out, nil
+}
+
+// applyRank puts what other objects need first: Namespaces, then CustomResourceDefinitions,
+// then everything else.
+func applyRank(r transform.ObjectRef) int {
+	switch {
+	case r.Group == "" && r.Kind == "Namespace":
+		return 0
+	case r.Group == "apiextensions.k8s.io" && r.Kind == "CustomResourceDefinition":
+		return 1
+	}
+	return 2
 }
 
 // encode validates and encodes one object and, when create-only, its manifest config.

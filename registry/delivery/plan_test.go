@@ -67,6 +67,8 @@ func TestPlanDeterministic(t *testing.T) {
 		{Object: configMap("apps", "b", 10)},
 		{Object: configMap("apps", "a", 10)},
 		{Object: configMap("other", "a", 10)},
+		{Object: &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "apps"}}}},
+		{Object: &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": map[string]any{"name": "x.example.com"}}}},
 	}
 	first, err := d.Plan("cluster1", "bindingpolicy/web", objs)
 	require.NoError(t, err)
@@ -79,8 +81,8 @@ func TestPlanDeterministic(t *testing.T) {
 	assert.Equal(t, ManagedByValue, w.Labels[ManagedByLabel])
 	assert.Equal(t, "bindingpolicy/web", w.Annotations[SourceKeyAnnotation])
 	assert.Len(t, w.Annotations[ContentHashAnnotation], 64)
-	// Core group sorts before apps; then kind, namespace, name.
-	assert.Equal(t, []string{"ConfigMap apps/a", "ConfigMap apps/b", "ConfigMap other/a", "Deployment apps/web"},
+	// Namespaces, then CRDs, then the core group before apps; then kind, namespace, name.
+	assert.Equal(t, []string{"Namespace /apps", "CustomResourceDefinition /x.example.com", "ConfigMap apps/a", "ConfigMap apps/b", "ConfigMap other/a", "Deployment apps/web"},
 		manifestNames(t, first))
 
 	r := rand.New(rand.NewPCG(1, 2))
