@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -41,21 +42,33 @@ const maxExpressionLength = 10_000
 // envs holds the CEL environments shared by every compilation: one for match conditions (object
 // only) and one for everything else. cel.Env values are immutable and safe for concurrent use.
 type envs struct {
-	object *cel.Env
-	full   *cel.Env
+	object  *cel.Env
+	full    *cel.Env
+	adapter types.Adapter // converts a *clusterInfo to its CEL value
 }
+
+// clusterInfo is the CEL type of `cluster`: typed fields, so that `cluster.name` is a string,
+// `cluster.labels['x']` a string and a misspelled field a compile error.
+type clusterInfo struct {
+	Name        string            `cel:"name"`
+	Labels      map[string]string `cel:"labels"`
+	Annotations map[string]string `cel:"annotations"`
+	ConfigMap   map[string]string `cel:"configMap"`
+}
+
+// clusterTypeName is the CEL name of clusterInfo (package name, then type name).
+const clusterTypeName = "rules.clusterInfo"
 
 // sharedEnvs builds the environments once per process; they depend on nothing but this package.
 var sharedEnvs = sync.OnceValues(func() (*envs, error) {
 	libs := []cel.EnvOption{
-		cel.HomogeneousAggregateLiterals(),
 		cel.DefaultUTCTimeZone(true),
 		cel.CrossTypeNumericComparisons(true),
 		cel.OptionalTypes(),
 		cel.ParserExpressionSizeLimit(maxExpressionLength),
 		cel.CostEstimatorOptions(checker.PresenceTestHasCost(false)),
 		cel.ASTValidators(cel.ValidateDurationLiterals(), cel.ValidateTimestampLiterals(),
-			cel.ValidateRegexLiterals(), cel.ValidateHomogeneousAggregateLiterals()),
+			cel.ValidateRegexLiterals()),
 		// cel-go extensions, as Kubernetes offers them.
 		ext.Strings(ext.StringsVersion(2)),
 		ext.Sets(),
@@ -79,13 +92,14 @@ var sharedEnvs = sync.OnceValues(func() (*envs, error) {
 		return nil, fmt.Errorf("building the CEL environment: %w", err)
 	}
 	full, err := obj.Extend(
-		cel.Variable(varCluster, cel.MapType(cel.StringType, cel.DynType)),
+		ext.NativeTypes(reflect.TypeFor[clusterInfo](), ext.ParseStructTags(true)),
+		cel.Variable(varCluster, cel.ObjectType(clusterTypeName)),
 		cel.Variable(varProperties, cel.MapType(cel.StringType, cel.StringType)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("building the CEL environment: %w", err)
 	}
-	return &envs{object: obj, full: full}, nil
+	return &envs{object: obj, full: full, adapter: full.CELTypeAdapter()}, nil
 })
 
 // resultKind is what a field requires of an expression's result.
@@ -105,6 +119,14 @@ func (k resultKind) String() string {
 		return "int"
 	}
 	return "any"
+}
+
+// article returns the kind with its indefinite article ("a bool", "an int").
+func (k resultKind) article() string {
+	if k == resultInt || k == resultAny {
+		return "an " + k.String()
+	}
+	return "a " + k.String()
 }
 
 // expr is one compiled CEL expression with what it reads of the WEC.
@@ -149,7 +171,7 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 	}
 	out := ast.OutputType()
 	if !resultAccepts(want, out) {
-		p.addf(field, "must be a %s expression, but its type is %s", want, out)
+		p.addf(field, "must be %s expression, but its type is %s", want.article(), out)
 		return nil
 	}
 	deps, derrs := analyzeDeps(ast.NativeRep())

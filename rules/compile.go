@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/wecforge/wecforge/rules/templates"
@@ -52,6 +53,7 @@ type Set struct {
 	rules     []*rule
 	warnings  []string
 	costLimit uint64
+	adapter   types.Adapter
 }
 
 // rule is one compiled CustomizationRule.
@@ -100,7 +102,7 @@ func Compile(docs []Document, opts ...Option) (*Set, error) {
 	}
 	c := &compiler{envs: e, opts: o}
 	var errs []error
-	set := &Set{costLimit: o.costLimit}
+	set := &Set{costLimit: o.costLimit, adapter: e.adapter}
 	seen := map[string]string{}
 	for _, d := range docs {
 		r, p := c.rule(d)

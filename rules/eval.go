@@ -31,10 +31,12 @@ func (s *Set) Stage() transform.Stage {
 	return transform.Stage{Name: StageName, Transform: &stage{set: s, rules: s.rules}}
 }
 
-// stage applies a list of rules (all of them, or those selected for one object).
+// stage applies a list of rules: all of them (selecting per object), or those Prepare selected
+// for one object.
 type stage struct {
-	set   *Set
-	rules []*rule
+	set      *Set
+	rules    []*rule
+	prepared bool
 }
 
 // Prepare implements [transform.Preparer].
@@ -43,7 +45,7 @@ func (st *stage) Prepare(env *transform.Env, obj *transform.Object) (transform.T
 	if len(sel) == 0 {
 		return nil, nil
 	}
-	return &stage{set: st.set, rules: sel}, nil
+	return &stage{set: st.set, rules: sel, prepared: true}, nil
 }
 
 func (st *stage) selectRules(ref transform.ObjectRef) []*rule {
@@ -62,7 +64,7 @@ func (st *stage) Transform(env *transform.Env, obj *transform.Object) error {
 		return ErrNoWEC
 	}
 	rules := st.rules
-	if len(rules) == len(st.set.rules) {
+	if !st.prepared {
 		rules = st.selectRules(transform.RefOf(obj.Root()))
 	}
 	ctx := env.Context
@@ -72,7 +74,7 @@ func (st *stage) Transform(env *transform.Env, obj *transform.Object) error {
 	if env.Deps == nil {
 		env.Deps = &customization.Dependencies{}
 	}
-	ev := &pairEval{ctx: ctx, env: env, budget: st.set.costLimit}
+	ev := &pairEval{ctx: ctx, env: env, budget: st.set.costLimit, limit: st.set.costLimit, adapter: st.set.adapter}
 	for _, r := range rules {
 		err := ev.rule(r, obj)
 		if err == nil {
@@ -105,16 +107,19 @@ func (ev *pairEval) renderError(r *rule, err error) *transform.RenderError {
 // of the WEC (built once), and the rule being applied with its lazily evaluated variables. It
 // is the CEL activation of every expression of the pair.
 type pairEval struct {
-	ctx    context.Context
-	env    *transform.Env
-	budget uint64
+	ctx     context.Context
+	env     *transform.Env
+	budget  uint64 // what is left of limit
+	limit   uint64
+	adapter types.Adapter
 
 	cluster, properties ref.Val
 
 	r      *rule
-	object ref.Val
+	root   map[string]any // the object as the rule began
+	object ref.Val        // root as a CEL value, built on first use
 	vars   []varState
-	varErr *actionError
+	varErr *actionError // the failure of a variable read by the expression being evaluated
 }
 
 type varState struct {
@@ -152,9 +157,7 @@ func (ev *pairEval) rule(r *rule, obj *transform.Object) error {
 }
 
 func (ev *pairEval) begin(r *rule, root map[string]any) {
-	ev.r = r
-	ev.object = types.DefaultTypeAdapter.NativeToValue(root)
-	ev.varErr = nil
+	ev.r, ev.root, ev.object = r, root, nil
 	if cap(ev.vars) >= len(r.vars) {
 		ev.vars = ev.vars[:len(r.vars)]
 		clear(ev.vars)
@@ -189,12 +192,15 @@ func (ev *pairEval) clusterMatches(c *clusterMatch) (bool, error) {
 func (ev *pairEval) ResolveName(name string) (any, bool) {
 	switch name {
 	case varObject:
+		if ev.object == nil {
+			ev.object = types.DefaultTypeAdapter.NativeToValue(ev.root)
+		}
 		return ev.object, true
 	case varCluster:
 		if ev.cluster == nil {
 			w := ev.env.WEC
-			ev.cluster = types.DefaultTypeAdapter.NativeToValue(map[string]any{
-				"name": w.Name(), "labels": w.Labels(), "annotations": w.Annotations(), "configMap": w.ConfigMapData(),
+			ev.cluster = ev.adapter.NativeToValue(&clusterInfo{
+				Name: w.Name(), Labels: w.Labels(), Annotations: w.Annotations(), ConfigMap: w.ConfigMapData(),
 			})
 		}
 		return ev.cluster, true
@@ -207,6 +213,9 @@ func (ev *pairEval) ResolveName(name string) (any, bool) {
 	if i, ok := ev.r.varIndex[name]; ok {
 		v, err := ev.variable(i)
 		if err != nil {
+			if ae, ok := err.(*actionError); ok && ev.varErr == nil {
+				ev.varErr = ae
+			}
 			return types.WrapErr(err), true
 		}
 		return v, true
@@ -223,13 +232,6 @@ func (ev *pairEval) variable(i int) (ref.Val, error) {
 	if !st.done {
 		st.done = true
 		st.val, st.err = ev.eval(ev.r.vars[i])
-		if st.err != nil && ev.varErr == nil {
-			ae := &actionError{field: ev.r.vars[i].field, err: st.err}
-			if errors.As(st.err, &ae) {
-				ae = &actionError{field: ae.field, path: ae.path, err: ae.err}
-			}
-			ev.varErr = ae
-		}
 	}
 	return st.val, st.err
 }
@@ -237,16 +239,19 @@ func (ev *pairEval) variable(i int) (ref.Val, error) {
 // eval evaluates x against the pair, charging its cost to the budget and recording what it
 // reads of the WEC.
 func (ev *pairEval) eval(x *expr) (ref.Val, error) {
+	outer := ev.varErr
+	ev.varErr = nil
+	defer func() { ev.varErr = outer }()
 	ev.env.Deps.Merge(x.deps)
 	if ev.budget == 0 {
-		return nil, &actionError{field: x.field, err: ErrCostBudget}
+		return nil, &actionError{field: x.field, err: ev.budgetError()}
 	}
 	out, det, err := x.prg.ContextEval(ev.ctx, ev)
 	if det != nil {
 		if c := det.ActualCost(); c != nil {
 			if *c > ev.budget {
 				ev.budget = 0
-				return nil, &actionError{field: x.field, err: fmt.Errorf("%w: this pair's budget is exhausted", ErrCostBudget)}
+				return nil, &actionError{field: x.field, err: ev.budgetError()}
 			}
 			ev.budget -= *c
 		}
@@ -260,11 +265,15 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 		}
 		if isCostError(err) {
 			ev.budget = 0
-			return nil, &actionError{field: x.field, err: fmt.Errorf("%w: %w", ErrCostBudget, err)}
+			return nil, &actionError{field: x.field, err: ev.budgetError()}
 		}
 		return nil, &actionError{field: x.field, err: err}
 	}
 	return out, nil
+}
+
+func (ev *pairEval) budgetError() error {
+	return fmt.Errorf("%w (the budget of one object and WEC is %d)", ErrCostBudget, ev.limit)
 }
 
 func isCostError(err error) bool {

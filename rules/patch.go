@@ -306,7 +306,7 @@ func (op *patchOp) apply(ev *pairEval, obj *transform.Object) error {
 			return err
 		}
 		if v, _ := obj.Get(loc); !jsonEqual(v, value) {
-			return fmt.Errorf("%w: %s is %s, not %s", ErrTestFailed, op.path, short(v), short(value))
+			return fmt.Errorf("%w: the value is %s, not %s", ErrTestFailed, short(v), short(value))
 		}
 		return nil
 	}

@@ -189,6 +189,12 @@ func newExecError(err error) error {
 			}
 		}
 	}
+	if strings.HasPrefix(out.Action, stepFunc+" ") {
+		// The instrumentation ran out of steps (or saw the context end): that is the error.
+		if inner := errors.Unwrap(te.Err); inner != nil {
+			return inner
+		}
+	}
 	if i := strings.LastIndex(msg, missingKeyMsg); i >= 0 {
 		if key, uerr := strconv.Unquote(msg[i+len(missingKeyMsg):]); uerr == nil {
 			out.Err = &MissingPropertyError{Key: key}

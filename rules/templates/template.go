@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
-	"text/template/parse"
 
 	"github.com/wecforge/wecforge/customization"
 )
@@ -19,6 +18,7 @@ type Template struct {
 	text    string
 	lim     Limits
 	tmpl    *template.Template // nil for a literal
+	dynamic bool               // has loops or template calls: see bounds.go
 	keys    []string           // property keys read, sorted
 	allKeys bool               // reads the property map as a whole
 }
@@ -28,33 +28,24 @@ type Template struct {
 // itself. Parse errors are [*ParseError]s (wrapping [ErrSyntax]) with the line text/template
 // reports.
 //
-// Parse also prepares the bounds of [Limits] (zero fields take the defaults): it makes every
-// loop iteration and every named-template call count as a step, and replaces the builtin
-// functions whose result can grow (print, printf, println, html, js, urlquery) by versions
-// that fail when their result exceeds MaxStringBytes, so that no intermediate value grows
-// beyond that either. It records which properties the template reads (see
-// [Template.Execute]).
+// Parse also prepares the bounds of [Limits] (zero fields take the defaults): every loop
+// iteration and every named-template call is charged in steps for the size of its body, and
+// the builtin functions whose result can grow (print, printf, println, html, js, urlquery)
+// are replaced by versions that fail when their result exceeds MaxStringBytes (and, in
+// templates with loops, charge steps for what they produce). It records which properties the
+// template reads (see [Template.Execute]).
 func Parse(text string, lim Limits) (*Template, error) {
 	t := &Template{text: text, lim: lim.normalized()}
 	if !strings.Contains(text, "{{") {
 		return t, nil
 	}
-	tm := template.New(tmplName).Option("missingkey=error").Funcs(boundedFuncs(t.lim.MaxStringBytes))
+	tm := template.New(tmplName).Option("missingkey=error").Funcs(boundedFuncs(t.lim.MaxStringBytes, nil))
 	if _, err := tm.Parse(text); err != nil {
 		return nil, newParseError(err)
 	}
-	for _, assoc := range tm.Templates() {
-		if assoc.Tree == nil || assoc.Root == nil {
-			continue
-		}
-		instrument(assoc.Root)
-		if assoc != tm {
-			// A call of a named template is a step, so recursion is bounded by MaxSteps.
-			prependMarker(assoc.Root)
-		}
-	}
+	t.keys, t.allKeys = analyze(tm) // before instrumentation adds nodes
+	t.dynamic = instrument(tm)
 	t.tmpl = tm
-	t.keys, t.allKeys = analyze(tm)
 	return t, nil
 }
 
@@ -127,82 +118,16 @@ func (t *Template) exec(ctx context.Context, props map[string]string, b *budget)
 			out, err = "", &ExecError{Err: fmt.Errorf("template execution panicked: %v", r)}
 		}
 	}()
-	if err := t.tmpl.Execute(w, props); err != nil {
+	tm := t.tmpl
+	if t.dynamic {
+		// Bind the functions to this execution's budget on a private clone (see bounds.go).
+		if tm, err = t.tmpl.Clone(); err != nil {
+			return "", &ExecError{Err: err}
+		}
+		tm.Funcs(boundedFuncs(t.lim.MaxStringBytes, w))
+	}
+	if err := tm.Execute(w, props); err != nil {
 		return "", newExecError(err)
 	}
 	return w.buf.String(), nil
-}
-
-// budget is what remains of the byte and step limits of one execution or one object.
-type budget struct {
-	bytes, steps       int
-	maxBytes, maxSteps int
-	kind               LimitKind // which limit bytes belongs to
-}
-
-// output is the io.Writer a template executes into: it enforces MaxStringBytes and the
-// budget, counts steps (every Write, empty ones included) and checks ctx every 256 steps.
-type output struct {
-	ctx   context.Context
-	b     *budget
-	max   int
-	buf   strings.Builder
-	count uint
-}
-
-func (w *output) Write(p []byte) (int, error) {
-	w.b.steps--
-	if w.b.steps < 0 {
-		return 0, &LimitError{Kind: LimitSteps, Max: w.b.maxSteps}
-	}
-	w.count++
-	if w.count%256 == 0 {
-		if err := w.ctx.Err(); err != nil {
-			return 0, fmt.Errorf("template execution interrupted: %w", err)
-		}
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if w.buf.Len()+len(p) > w.max {
-		return 0, &LimitError{Kind: LimitStringBytes, Max: w.max}
-	}
-	if len(p) > w.b.bytes {
-		return 0, &LimitError{Kind: w.b.kind, Max: w.b.maxBytes}
-	}
-	w.b.bytes -= len(p)
-	return w.buf.Write(p)
-}
-
-// instrument makes every iteration of every range loop below n write an empty text, which
-// the output counts as a step.
-func instrument(n parse.Node) {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Nodes {
-			instrument(c)
-		}
-	case *parse.IfNode:
-		instrument(n.List)
-		instrument(n.ElseList)
-	case *parse.WithNode:
-		instrument(n.List)
-		instrument(n.ElseList)
-	case *parse.RangeNode:
-		instrument(n.List)
-		instrument(n.ElseList)
-		prependMarker(n.List)
-	}
-}
-
-// prependMarker inserts an empty text node at the start of l.
-func prependMarker(l *parse.ListNode) {
-	if l == nil {
-		return
-	}
-	marker := &parse.TextNode{NodeType: parse.NodeText, Pos: l.Pos, Text: []byte{}}
-	l.Nodes = append([]parse.Node{marker}, l.Nodes...)
 }

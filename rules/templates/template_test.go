@@ -80,6 +80,7 @@ func TestExecute(t *testing.T) {
 		{name: "range over properties is sorted", text: `{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ end }}`,
 			wec: wecSpec{labels: map[string]string{"b": "2", "a": "1"}}, want: "a=1;b=2;clusterName=wec1;"},
 		{name: "range over a small integer", text: `{{ range 3 }}x{{ end }}`, want: "xxx"},
+		{name: "loop with functions within the limits", text: `{{ range $i := 40 }}{{ if eq $i 39 }}{{ printf "%03d" $i }}{{ js "'" }}{{ end }}{{ end }}`, want: `039\'`},
 		{name: "bounded printf below the limit", text: `{{ printf "%05d" 7 }}`, want: "00007"},
 		{name: "html js urlquery", text: `{{ html "<a>" }} {{ js "'" }} {{ urlquery "a b" }}`, want: `&lt;a&gt; \' a+b`},
 		{name: "multi-line", text: "a: {{ .region }}\nb: {{ .clusterName }}\n", wec: wecSpec{labels: region}, want: "a: label-region\nb: wec1\n"},
@@ -107,6 +108,9 @@ func TestExecute(t *testing.T) {
 
 func TestExecuteErrors(t *testing.T) {
 	small := templates.Limits{MaxStringBytes: 1000, MaxSteps: 10_000}
+	// With tiny, 100 or 400 bare iterations would pass: these cases fail only because the
+	// body's size and its functions' output are charged too.
+	tiny := templates.Limits{MaxStringBytes: 1000, MaxSteps: 1000}
 	tests := []struct {
 		name    string
 		text    string
@@ -134,6 +138,10 @@ func TestExecuteErrors(t *testing.T) {
 		{name: "recursion", text: `{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}`, lim: small,
 			is: templates.ErrLimit, limit: templates.LimitSteps},
 		{name: "exponential calls", text: `{{ define "a" }}{{ template "b" }}{{ template "b" }}{{ end }}{{ define "b" }}{{ template "c" }}{{ template "c" }}{{ end }}{{ define "c" }}{{ range 100 }}{{ end }}{{ end }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}{{ template "a" }}`, lim: small,
+			is: templates.ErrLimit, limit: templates.LimitSteps},
+		{name: "function output is charged in loops", text: `{{ range 100 }}{{ $x := printf "%0900d" 1 }}{{ end }}`, lim: tiny,
+			is: templates.ErrLimit, limit: templates.LimitSteps},
+		{name: "loop body size is charged", text: `{{ range 400 }}{{ if eq $.clusterName "a" "b" "c" "d" "e" "f" "g" "h" }}{{ end }}{{ end }}`, lim: tiny,
 			is: templates.ErrLimit, limit: templates.LimitSteps},
 		{name: "large printf never written", text: `{{ len (printf "%0999999d" 1) }}`,
 			is: templates.ErrLimit, limit: templates.LimitStringBytes, msg: "error calling printf"},
@@ -175,6 +183,7 @@ func TestParseErrors(t *testing.T) {
 		{text: "ok\nok\n{{ .a }} {{ if }}", line: 3, msg: "missing value for if"},
 		{text: "{{ nosuchfunc }}", line: 1, msg: `function "nosuchfunc" not defined`},
 		{text: "{{ end }}", line: 1, msg: "unexpected {{end}}"},
+		{text: "{{ wecforgeStep -100000 }}", line: 1, msg: `function "wecforgeStep" not defined`},
 		{text: `{{ "unterminated }}`, line: 1, msg: "unterminated quoted string"},
 	}
 	for _, tt := range tests {
