@@ -1,0 +1,459 @@
+package e2e_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	certificatesv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+
+	"github.com/wecforge/wecforge/examples/transport/loop"
+	"github.com/wecforge/wecforge/internal/e2e"
+	"github.com/wecforge/wecforge/registry"
+	"github.com/wecforge/wecforge/registry/delivery"
+)
+
+const (
+	sourceKey = "transport-e2e"
+	demoNS    = "demo"
+)
+
+var (
+	deploymentsGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	configMapsGVR  = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+)
+
+// fleet is the state the subtests of TestE2EFleet share.
+type fleet struct {
+	env    *e2e.Env
+	hub    *e2e.Hub
+	spokes map[string]*e2e.Spoke
+	agents map[string]*e2e.RegistrationAgent
+	start  time.Time
+
+	controller *loop.Controller
+	deliverer  *delivery.Deliverer
+}
+
+// TestE2EFleet runs the whole path with OCM's own agents: a hub and two WECs join through
+// wecforge's token, bootstrap-kubeconfig and accept helpers; the transport loop renders the demo
+// workload and delivers it as ManifestWorks; property edits, an oversized object set and a
+// relabel reach the WECs' own API servers.
+func TestE2EFleet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	f := &fleet{env: e2e.New(t), spokes: map[string]*e2e.Spoke{}, agents: map[string]*e2e.RegistrationAgent{}, start: time.Now()}
+
+	// Hub and spokes start in parallel, each from empty data directories.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	errs := map[string]error{}
+	wg.Go(func() {
+		h, err := f.env.StartHub(ctx)
+		mu.Lock()
+		f.hub, errs["hub"] = h, err
+		mu.Unlock()
+	})
+	for _, name := range []string{"cluster1", "cluster2"} {
+		wg.Go(func() {
+			s, err := f.env.StartSpoke(ctx, name)
+			mu.Lock()
+			f.spokes[name], errs[name] = s, err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for name, err := range errs {
+		require.NoError(t, err, "start %s", name)
+	}
+	t.Logf("planes ready after %s", time.Since(f.start).Round(100*time.Millisecond))
+
+	steps := []struct {
+		name string
+		fn   func(t *testing.T, ctx context.Context, f *fleet)
+	}{
+		{"AcceptNeedsTheAgentNamed", testAcceptNeedsTheAgentNamed},
+		{"Join", testJoin},
+		{"Delivery", testDelivery},
+		{"PropertyChange", testPropertyChange},
+		{"Split", testSplit},
+		{"Relabel", testRelabel},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, func(t *testing.T) { s.fn(t, ctx, f) }) {
+			t.FailNow()
+		}
+	}
+	logMemory(t, f.env)
+}
+
+// bootstrapKubeconfig makes a WEC's bootstrap kubeconfig with wecforge's helpers.
+func bootstrapKubeconfig(t *testing.T, ctx context.Context, hub *e2e.Hub, wec string) []byte {
+	t.Helper()
+	token, err := registry.BootstrapToken(ctx, hub.Kube, registry.TokenOptions{ServiceAccount: registry.ClusteradmBootstrapServiceAccount})
+	require.NoError(t, err)
+	info, err := registry.HubFromRESTConfig(hub.Config)
+	require.NoError(t, err)
+	kc, err := registry.BootstrapKubeconfig(info, token.Value, wec)
+	require.NoError(t, err)
+	return kc
+}
+
+// csrsOf lists the CSRs labelled for wec, by agent id (taken from the subject the agent chose).
+func csrsOf(ctx context.Context, f *fleet, wec string) (map[string]certificatesv1.CertificateSigningRequest, error) {
+	list, err := f.hub.Kube.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{
+		LabelSelector: clusterv1.ClusterNameLabelKey + "=" + wec,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]certificatesv1.CertificateSigningRequest{}
+	for _, csr := range list.Items {
+		// spec.username is the bootstrap identity both agents share; the agent id is the last
+		// field of the request's subject CN.
+		agent, err := agentOf(csr.Spec.Request, wec)
+		if err != nil {
+			return nil, err
+		}
+		out[agent] = csr
+	}
+	return out, nil
+}
+
+func conditionTypes(csr certificatesv1.CertificateSigningRequest) []string {
+	var out []string
+	for _, c := range csr.Status.Conditions {
+		out = append(out, string(c.Type)+"="+string(c.Status))
+	}
+	return out
+}
+
+func testAcceptNeedsTheAgentNamed(t *testing.T, ctx context.Context, f *fleet) {
+	kc := bootstrapKubeconfig(t, ctx, f.hub, "cluster1")
+	s1 := f.spokes["cluster1"]
+	real, err := s1.StartRegistrationAgent(kc, "agent-cluster1", "hub-kubeconfig-secret")
+	require.NoError(t, err)
+	f.agents["cluster1"] = real
+	intruder, err := s1.StartRegistrationAgent(kc, "intruder", "intruder-hub-kubeconfig-secret")
+	require.NoError(t, err)
+	defer intruder.Stop(e2e.DefaultGrace)
+
+	var csrs map[string]certificatesv1.CertificateSigningRequest
+	require.NoError(t, f.env.Eventually(ctx, "CSRs of both agents of cluster1", 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+		csrs, err = csrsOf(ctx, f, "cluster1")
+		return len(csrs) == 2, err
+	}))
+	require.Contains(t, csrs, "agent-cluster1")
+	require.Contains(t, csrs, "intruder")
+	require.NoError(t, f.env.Eventually(ctx, "ManagedCluster cluster1", time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+		_, err := f.hub.OCM.ClusterV1().ManagedClusters().Get(ctx, "cluster1", metav1.GetOptions{})
+		return err == nil, nil
+	}))
+
+	// Two agents claim cluster1: accepting without naming one approves nothing.
+	res, err := registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster1", registry.AcceptOptions{})
+	require.ErrorIs(t, err, registry.ErrAmbiguous)
+	assert.Empty(t, res.Approved)
+	assert.Contains(t, err.Error(), "agent-cluster1")
+	assert.Contains(t, err.Error(), "intruder")
+	csrs, err = csrsOf(ctx, f, "cluster1")
+	require.NoError(t, err)
+	for agent, csr := range csrs {
+		assert.Empty(t, csr.Status.Conditions, "CSR of %s must stay pending", agent)
+	}
+	mc, err := f.hub.OCM.ClusterV1().ManagedClusters().Get(ctx, "cluster1", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.False(t, mc.Spec.HubAcceptsClient)
+
+	// Naming the agent approves exactly its CSR.
+	res, err = registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster1", registry.AcceptOptions{Agent: "agent-cluster1"})
+	require.NoError(t, err)
+	assert.True(t, res.Accepted)
+	assert.Equal(t, []string{csrs["agent-cluster1"].Name}, res.Approved)
+	assert.Contains(t, res.Rejected[csrs["intruder"].Name], "intruder")
+	csrs, err = csrsOf(ctx, f, "cluster1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Approved=True"}, conditionTypes(csrs["agent-cluster1"]))
+	assert.Empty(t, conditionTypes(csrs["intruder"]), "the intruder's CSR is neither approved nor denied")
+	assert.Equal(t, registry.ApproveReason, csrs["agent-cluster1"].Status.Conditions[0].Reason)
+
+	// The kube-controller-manager signs the approved CSR with the hub CA; the intruder's stays
+	// unsigned.
+	require.NoError(t, f.env.Eventually(ctx, "cluster1's certificate", time.Minute, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		csrs, err = csrsOf(ctx, f, "cluster1")
+		return err == nil && len(csrs["agent-cluster1"].Status.Certificate) > 0, err
+	}))
+	assert.Empty(t, csrs["intruder"].Status.Certificate)
+}
+
+func testJoin(t *testing.T, ctx context.Context, f *fleet) {
+	s2 := f.spokes["cluster2"]
+	a2, err := s2.StartRegistrationAgent(bootstrapKubeconfig(t, ctx, f.hub, "cluster2"), "agent-cluster2", "hub-kubeconfig-secret")
+	require.NoError(t, err)
+	f.agents["cluster2"] = a2
+	require.NoError(t, f.env.Eventually(ctx, "accept cluster2", 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+		_, err := registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster2", registry.AcceptOptions{})
+		if errors.Is(err, registry.ErrNoCSR) || apierrors.IsNotFound(err) {
+			return false, err
+		}
+		require.NoError(t, err)
+		return true, nil
+	}))
+
+	for name, region := range map[string]string{"cluster1": "east", "cluster2": "west"} {
+		_, err := registry.Label(ctx, f.hub.OCM, name, map[string]string{"region": region})
+		require.NoError(t, err)
+		_, err = registry.SetProperties(ctx, f.hub.Kube, name, map[string]string{"zone": region[:1] + "1"})
+		require.NoError(t, err)
+		_, err = f.spokes[name].StartWorkAgent(ctx, f.agents[name])
+		require.NoError(t, err)
+	}
+	for _, name := range []string{"cluster1", "cluster2"} {
+		require.NoError(t, f.env.Eventually(ctx, name+" Available", 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+			st, err := registry.GetStatus(ctx, f.hub.OCM, name)
+			return err == nil && st.Ready(), err
+		}))
+		st, err := registry.GetStatus(ctx, f.hub.OCM, name)
+		require.NoError(t, err)
+		t.Logf("%s", st)
+		assert.Equal(t, metav1.ConditionTrue, st.Available)
+	}
+	t.Logf("MEASURE cold start to both ManagedClusters Available: %s", time.Since(f.start).Round(100*time.Millisecond))
+}
+
+// testDelivery starts the transport loop (hub namespace demo is the source API server) and
+// checks the exact per-WEC objects on each WEC's own API server.
+func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
+	root := f.env.Root()
+	td := func(n string) string { return filepath.Join(root, "examples", "transport", "testdata", n) }
+	require.NoError(t, f.hub.EnsureNamespace(ctx, demoNS))
+	dyn, err := dynamic.NewForConfig(f.hub.Config)
+	require.NoError(t, err)
+	workload, err := loop.ReadObjects(td("workload.yaml"))
+	require.NoError(t, err)
+	for _, o := range workload {
+		gvr := deploymentsGVR
+		if o.GetKind() == "ConfigMap" {
+			gvr = configMapsGVR
+		}
+		_, err := dyn.Resource(gvr).Namespace(demoNS).Create(ctx, o, metav1.CreateOptions{})
+		require.NoError(t, err)
+	}
+	cfgDocs, err := loop.ReadObjects(td("config.yaml"))
+	require.NoError(t, err)
+	pipeline, warnings, err := loop.BuildPipeline(cfgDocs)
+	require.NoError(t, err)
+	require.Empty(t, warnings)
+	nsObjs, err := loop.ReadObjects(td("namespace.yaml"))
+	require.NoError(t, err)
+	f.deliverer, err = delivery.New(f.hub.Work, delivery.Options{})
+	require.NoError(t, err)
+	sel, err := labels.Parse("region in (east,west)")
+	require.NoError(t, err)
+	c, err := loop.New(loop.Config{
+		Kube: f.hub.Kube, OCM: f.hub.OCM, Deliverer: f.deliverer, Pipeline: pipeline,
+		Source:    loop.Sources{loop.Static(nsObjs), loop.NewCluster(dyn, demoNS, []schema.GroupVersionResource{deploymentsGVR, configMapsGVR})},
+		Clusters:  sel,
+		SourceKey: sourceKey,
+		Log:       fileLogger(t, f.env),
+	})
+	require.NoError(t, err)
+	f.controller = c
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	// Stop the loop before the planes (cleanups run last-registered first).
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("transport loop: %v", err)
+		}
+	})
+
+	started := time.Now()
+	for name, want := range map[string]struct{ region, zone string }{"cluster1": {"east", "e1"}, "cluster2": {"west", "w1"}} {
+		spoke := f.spokes[name]
+		require.NoError(t, f.env.Eventually(ctx, "demo objects on "+name, 3*time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+			_, err1 := spoke.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
+			_, err2 := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
+			return err1 == nil && err2 == nil, errors.Join(err1, err2)
+		}))
+		dep, err := spoke.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, want.region+".registry.example/team/web:1.0", dep.Spec.Template.Spec.Containers[0].Image, name)
+		assert.NotContains(t, dep.Annotations, "wds.example/internal", "CustomTransform removal on %s", name)
+		// The API server defaults revisionHistoryLimit to 10 when the field is absent; the WDS
+		// had 5.
+		require.NotNil(t, dep.Spec.RevisionHistoryLimit)
+		assert.EqualValues(t, 10, *dep.Spec.RevisionHistoryLimit, "revisionHistoryLimit removed on %s", name)
+		cm, err := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]string{"greeting": "hello from " + name + " in zone " + want.zone, "region": want.region}, cm.Data, name)
+	}
+	t.Logf("MEASURE transport start to objects on both WECs: %s", time.Since(started).Round(10*time.Millisecond))
+
+	require.NoError(t, f.env.Eventually(ctx, "works Applied and Available", 2*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+		for _, name := range []string{"cluster1", "cluster2"} {
+			st, err := f.deliverer.Status(ctx, name, sourceKey)
+			if err != nil || !st.Ready() {
+				return false, err
+			}
+		}
+		return true, nil
+	}))
+	st, err := f.deliverer.Status(ctx, "cluster1", sourceKey)
+	require.NoError(t, err)
+	require.Len(t, st.Works, 1)
+	assert.Equal(t, 3, st.Works[0].Objects, "Namespace, ConfigMap and Deployment")
+	assert.Empty(t, st.Problems())
+}
+
+func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
+	works1 := workVersions(t, ctx, f, "cluster1")
+	require.NotEmpty(t, works1)
+	spoke2 := f.spokes["cluster2"]
+	const changes = 24
+	var latencies []time.Duration
+	histBefore := len(f.controller.History())
+	for i := range changes {
+		zone := fmt.Sprintf("w-%02d", i)
+		want := "hello from cluster2 in zone " + zone
+		begin := time.Now()
+		_, err := registry.UpdateProperties(ctx, f.hub.Kube, "cluster2", map[string]string{"zone": zone})
+		require.NoError(t, err)
+		require.NoError(t, f.env.Eventually(ctx, "zone "+zone+" on cluster2", time.Minute, 10*time.Millisecond, func(ctx context.Context) (bool, error) {
+			cm, err := spoke2.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
+			return err == nil && cm.Data["greeting"] == want, err
+		}))
+		latencies = append(latencies, time.Since(begin))
+	}
+	sorted := append([]time.Duration(nil), latencies...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	t.Logf("MEASURE property change -> object updated on the WEC over %d changes: median %s, max %s, min %s",
+		changes, sorted[len(sorted)/2].Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond), sorted[0].Round(time.Millisecond))
+
+	// The loop saw one change per edit (the informer may coalesce none: each edit waited for
+	// the last to land) and each re-rendered one pair and wrote one ManifestWork.
+	require.NoError(t, f.env.Eventually(ctx, "history settles", 10*time.Second, 50*time.Millisecond, func(context.Context) (bool, error) {
+		return countCause(f.controller.History()[histBefore:], "wec cluster2") >= changes, nil
+	}))
+	rendered, skipped, writes := 0, 0, 0
+	recs := 0
+	for _, r := range f.controller.History()[histBefore:] {
+		if r.Cause != "wec cluster2" {
+			continue
+		}
+		recs++
+		rendered += r.Rendered
+		skipped += r.Skipped
+		writes += r.Writes
+		assert.Equal(t, 1, r.Rendered, "only the ConfigMap reads zone")
+		assert.Equal(t, 1, r.Writes, "one ManifestWork updated")
+	}
+	t.Logf("MEASURE per property change: %.1f pairs re-rendered, %.1f skipped, %.1f ManifestWork writes (%d changes)",
+		float64(rendered)/float64(recs), float64(skipped)/float64(recs), float64(writes)/float64(recs), recs)
+
+	// cluster1 was never touched.
+	assert.Equal(t, works1, workVersions(t, ctx, f, "cluster1"), "cluster1's ManifestWorks keep their resourceVersion")
+	dep, err := spoke2.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "west.registry.example/team/web:1.0", dep.Spec.Template.Spec.Containers[0].Image)
+}
+
+func countCause(recs []loop.Record, cause string) int {
+	n := 0
+	for _, r := range recs {
+		if r.Cause == cause {
+			n++
+		}
+	}
+	return n
+}
+
+// workVersions maps the transport's ManifestWorks of wec to their resourceVersions.
+func workVersions(t *testing.T, ctx context.Context, f *fleet, wec string) map[string]string {
+	t.Helper()
+	list, err := f.hub.Work.WorkV1().ManifestWorks(wec).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, w := range list.Items {
+		out[w.Name] = w.ResourceVersion
+	}
+	return out
+}
+
+// testSplit adds an object set larger than one ManifestWork may hold to the source namespace;
+// every WEC gets it in several parts, and every object lands.
+func testSplit(t *testing.T, ctx context.Context, f *fleet) {
+	const n, size = 6, 100 * 1024
+	for i := range n {
+		cm := &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bulk-%d", i), Namespace: demoNS},
+			Data:       map[string]string{"blob": strings.Repeat(string(rune('a'+i)), size)},
+		}
+		_, err := f.hub.Kube.CoreV1().ConfigMaps(demoNS).Create(ctx, cm, metav1.CreateOptions{})
+		require.NoError(t, err)
+	}
+	for _, name := range []string{"cluster1", "cluster2"} {
+		spoke := f.spokes[name]
+		require.NoError(t, f.env.Eventually(ctx, "bulk objects on "+name, 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+			for i := range n {
+				cm, err := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, fmt.Sprintf("bulk-%d", i), metav1.GetOptions{})
+				if err != nil || len(cm.Data["blob"]) != size {
+					return false, err
+				}
+			}
+			return true, nil
+		}))
+		require.NoError(t, f.env.Eventually(ctx, "split works ready on "+name, 2*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
+			st, err := f.deliverer.Status(ctx, name, sourceKey)
+			return err == nil && st.Ready(), err
+		}))
+		st, err := f.deliverer.Status(ctx, name, sourceKey)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, len(st.Works), 2, "%d×%d bytes exceed one ManifestWork", n, size)
+		total := 0
+		for _, w := range st.Works {
+			total += w.Objects
+		}
+		assert.Equal(t, n+3, total, "every object in exactly one part")
+		t.Logf("%s: %d ManifestWorks hold %d objects", name, len(st.Works), total)
+	}
+}
+
+// testRelabel moves cluster1 out of the target set: its works are deleted and the objects
+// disappear from its API server, while cluster2 keeps its own.
+func testRelabel(t *testing.T, ctx context.Context, f *fleet) {
+	works2 := workVersions(t, ctx, f, "cluster2")
+	_, err := registry.Label(ctx, f.hub.OCM, "cluster1", map[string]string{"region": "north"})
+	require.NoError(t, err)
+	require.NoError(t, f.env.Eventually(ctx, "cluster1's works deleted", time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		return len(workVersions(t, ctx, f, "cluster1")) == 0, nil
+	}))
+	s1 := f.spokes["cluster1"]
+	require.NoError(t, f.env.Eventually(ctx, "objects gone from cluster1", 2*time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		_, err1 := s1.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
+		_, err2 := s1.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
+		_, err3 := s1.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "bulk-0", metav1.GetOptions{})
+		return apierrors.IsNotFound(err1) && apierrors.IsNotFound(err2) && apierrors.IsNotFound(err3), nil
+	}))
+	assert.Equal(t, []string{"cluster2"}, f.controller.Delivered())
+	assert.Equal(t, works2, workVersions(t, ctx, f, "cluster2"), "cluster2 untouched")
+	_, err = f.spokes["cluster2"].Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
+	assert.NoError(t, err)
+}
