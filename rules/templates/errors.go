@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -203,10 +202,4 @@ func newExecError(err error) error {
 	}
 	out.Err = &causeError{msg: msg, err: errors.Unwrap(te.Err)}
 	return out
-}
-
-func asLimit(err error, target **LimitError) bool { return errors.As(err, target) }
-
-func isContextErr(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -178,7 +180,7 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		maxBytes: b.lim.MaxObjectBytes, maxSteps: b.lim.MaxSteps, kind: LimitObjectBytes,
 	}
 	var small [8]result
-	results := small[:0]
+	var results []result
 	if len(b.tmpls) <= len(small) {
 		results = small[:len(b.tmpls)]
 	} else {
@@ -226,11 +228,7 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 
 // isFatal reports whether an error ends the expansion of the object for this WEC.
 func isFatal(err error) bool {
-	var le *LimitError
-	if asLimit(err, &le) {
-		return true
-	}
-	return isContextErr(err)
+	return errors.Is(err, ErrLimit) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // String describes the bound expansion (for debugging).
