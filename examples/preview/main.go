@@ -139,6 +139,9 @@ func prepareRun(files, wecNames []string) (*rendered, error) {
 		return nil, err
 	}
 	r.warnings = append(b.warnings, r.warnings...)
+	if len(in.wecs) == 0 {
+		r.warnings = append(r.warnings, "no ManagedCluster among the inputs: there is no WEC to render for")
+	}
 	return r, nil
 }
 
