@@ -39,14 +39,29 @@ type budget struct {
 	kind               LimitKind // which limit bytes belongs to
 }
 
-// output is the io.Writer a template executes into: it enforces MaxStringBytes and the
-// budget, counts steps and checks the context.
+// output is the io.Writer templates execute into: it enforces MaxStringBytes (per execution)
+// and the budget (per execution, or shared by all executions for one object and WEC), counts
+// steps and checks the context. One output serves one goroutine.
 type output struct {
 	ctx   context.Context
-	b     *budget
+	b     budget
 	max   int
 	buf   strings.Builder
 	count uint
+}
+
+// newOutput returns an output with the given budget; ctx may be nil.
+func newOutput(ctx context.Context, b budget, max int) *output {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &output{ctx: ctx, b: b, max: max}
+}
+
+// reset starts the output of a new execution, sized for a result of about hint bytes.
+func (w *output) reset(hint int) {
+	w.buf = strings.Builder{}
+	w.buf.Grow(min(hint, w.max))
 }
 
 // charge takes n steps from the budget.

@@ -35,15 +35,19 @@
 // # Limits
 //
 // text/template has no step limit of its own, and a template such as
-// {{ range 1000000000 }}{{ $.big }}{{ end }} would otherwise produce gigabytes. [Limits]
-// bounds three things, each with a [*LimitError] naming the limit when exceeded: the output
-// of one string (MaxStringBytes, 64 KiB), the total output of one object for one WEC
-// (MaxObjectBytes, 1 MiB), and execution steps (MaxSteps, 100,000 per object and WEC, or per
-// [Template.Execute]). Every output write, every loop iteration and every call of a named
-// template is a step, so loops over integers and recursive templates stop; the builtin
-// functions that can grow a value (print, printf, println, html, js, urlquery) fail when their
-// result exceeds MaxStringBytes, so values that are never written stay small too. The
-// context is checked every 256 steps.
+// {{ range 1000000000 }}{{ $.big }}{{ end }} would otherwise produce gigabytes (a known DoS
+// against KubeStellar). [Limits] bounds three things, each with a [*LimitError] naming the
+// limit when exceeded: the output of one string (MaxStringBytes, 64 KiB), the total output of
+// one object for one WEC (MaxObjectBytes, 1 MiB), and execution steps (MaxSteps, 100,000 per
+// object and WEC, or per [Template.Execute]). Every output write is a step; every loop
+// iteration and every call of a named template costs one step plus the size of its body in
+// parse nodes, charged before the body runs, so loops over integers, nested loops and
+// recursive templates stop early. The builtin functions that can grow a value (print, printf,
+// println, html, js, urlquery) fail when their result exceeds MaxStringBytes, and in templates
+// with loops they also cost one step per 64 bytes they produce, so work that writes nothing
+// is bounded as well. The context is checked every 256 steps. Templates without loops or
+// template calls evaluate each node at most once and run on the shared parsed template;
+// the others run on a per-execution clone whose functions are bound to the budget.
 //
 // # Dependencies
 //

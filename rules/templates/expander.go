@@ -171,14 +171,19 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 	if env == nil || env.WEC == nil {
 		return &transform.RenderError{By: StageName, Err: ErrNoWEC}
 	}
-	if env.Deps != nil {
+	switch {
+	case env.Deps == nil:
+	case env.Deps.Empty():
+		*env.Deps = b.deps
+		env.Deps.Properties = slices.Clone(b.deps.Properties)
+	default:
 		env.Deps.Merge(b.deps)
 	}
 	props := env.WEC.Properties()
-	bud := budget{
+	w := newOutput(env.Context, budget{
 		bytes: b.lim.MaxObjectBytes, steps: b.lim.MaxSteps,
 		maxBytes: b.lim.MaxObjectBytes, maxSteps: b.lim.MaxSteps, kind: LimitObjectBytes,
-	}
+	}, b.lim.MaxStringBytes)
 	var small [8]result
 	var results []result
 	if len(b.tmpls) <= len(small) {
@@ -192,13 +197,13 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		r := &results[l.tmpl]
 		if !r.done {
 			r.done = true
-			r.out, r.err = t.exec(env.Context, props, &bud)
+			r.out, r.err = t.exec(w, props)
 		} else if r.err == nil {
 			// A repeated template counts against the object's output once per leaf.
-			if len(r.out) > bud.bytes {
-				r.err = &LimitError{Kind: LimitObjectBytes, Max: bud.maxBytes}
+			if len(r.out) > w.b.bytes {
+				r.err = &LimitError{Kind: LimitObjectBytes, Max: w.b.maxBytes}
 			} else {
-				bud.bytes -= len(r.out)
+				w.b.bytes -= len(r.out)
 			}
 		}
 		if r.err != nil {

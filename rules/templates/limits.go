@@ -10,11 +10,13 @@ type Limits struct {
 	// one WEC (each leaf counts, duplicates included). Default 1 MiB. [Template.Execute] on its
 	// own applies only MaxStringBytes.
 	MaxObjectBytes int
-	// MaxSteps caps execution: every write to the output (text, action results, empty ones
-	// included), every loop iteration and every call of a named template is one step. One
-	// [Template.Execute] gets MaxSteps; the [Expander] gives one object MaxSteps per WEC, shared
-	// by all its strings. Default 100,000. Cancellation of the context is checked every 256
-	// steps.
+	// MaxSteps caps execution. Every write to the output (empty ones included) is one step;
+	// every loop iteration and every call of a named template costs one step plus the size of
+	// its body in parse nodes; in templates with loops or template calls, print, printf,
+	// println, html, js and urlquery cost one step plus one per 64 bytes of their result. One
+	// [Template.Execute] gets MaxSteps; the [Expander] gives one object MaxSteps per WEC,
+	// shared by all its strings. Default 100,000. Cancellation of the context is checked
+	// every 256 steps.
 	MaxSteps int
 }
 

@@ -90,7 +90,7 @@ func (t *Template) Execute(ctx context.Context, wec *customization.WEC, deps *cu
 	}
 	t.record(deps)
 	b := budget{bytes: t.lim.MaxStringBytes, steps: t.lim.MaxSteps, maxBytes: t.lim.MaxStringBytes, maxSteps: t.lim.MaxSteps, kind: LimitStringBytes}
-	return t.exec(ctx, wec.Properties(), &b)
+	return t.exec(newOutput(ctx, b, t.lim.MaxStringBytes), wec.Properties())
 }
 
 // record adds what the template reads to deps.
@@ -106,12 +106,9 @@ func (t *Template) record(deps *customization.Dependencies) {
 	}
 }
 
-// exec runs a parsed template, charging its output and steps to b.
-func (t *Template) exec(ctx context.Context, props map[string]string, b *budget) (out string, err error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	w := &output{ctx: ctx, b: b, max: t.lim.MaxStringBytes}
+// exec runs a parsed template into w, charging its output and steps to w's budget.
+func (t *Template) exec(w *output, props map[string]string) (out string, err error) {
+	w.reset(len(t.text))
 	defer func() {
 		// text/template re-panics runtime errors; bad input must never crash a render.
 		if r := recover(); r != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -298,4 +299,26 @@ func TestLimitsDefaults(t *testing.T) {
 	assert.Equal(t, templates.DefaultLimits, templates.NewExpander(templates.Limits{MaxSteps: -1}).Limits())
 	assert.Equal(t, 7, templates.NewExpander(templates.Limits{MaxSteps: 7}).Limits().MaxSteps)
 	assert.Equal(t, "MaxSteps", templates.LimitSteps.String())
+}
+
+// TestDenialOfServiceStopsEarly runs, with the default limits, templates that would produce
+// gigabytes or loop for hours in an unbounded engine (the DoS reported against KubeStellar).
+func TestDenialOfServiceStopsEarly(t *testing.T) {
+	big := strings.Repeat("x", 60<<10)
+	w := wecSpec{data: map[string]string{"big": big}}.build(t)
+	for _, text := range []string{
+		`{{ range 1000000000 }}{{ $.big }}{{ end }}`,
+		`{{ range 1000000000 }}{{ range 1000000000 }}{{ $.clusterName }}{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ if eq $.big $.big $.big $.big }}{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ $x := js $.big }}{{ end }}`,
+		`{{ range 1000000000 }}{{ $x := printf "%01000000d" 0 }}{{ end }}`,
+		`{{ define "a" }}{{ template "a" . }}{{ template "a" . }}{{ end }}{{ template "a" . }}`,
+	} {
+		t.Run(text, func(t *testing.T) {
+			start := time.Now()
+			_, err := templates.MustParse(text, templates.Limits{}).Execute(context.Background(), w, nil)
+			require.ErrorIs(t, err, templates.ErrLimit)
+			assert.Less(t, time.Since(start), 5*time.Second, "bounded work, not a runaway loop")
+		})
+	}
 }
