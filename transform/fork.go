@@ -18,12 +18,6 @@ func (o *Object) Adopt(fork *Object) {
 		return
 	}
 	o.root = fork.root
-	if o.owned == nil {
-		o.owned = fork.owned
-	} else {
-		for k := range fork.owned {
-			o.owned[k] = struct{}{}
-		}
-	}
+	o.owned = append(o.owned, fork.owned...)
 	o.trace = append(o.trace, fork.trace...)
 }

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"unsafe"
 
@@ -22,7 +23,7 @@ import (
 // An Object is not safe for concurrent use.
 type Object struct {
 	root  map[string]any
-	owned map[unsafe.Pointer]struct{}
+	owned []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
 	trace Trace
 	by    string
 }
@@ -275,12 +276,12 @@ func (o *Object) ownContainer(v any, at jsonpath.Location) (any, error) {
 }
 
 func (o *Object) ownMap(m map[string]any) map[string]any {
-	if _, ok := o.owned[mapID(m)]; ok {
+	if o.owns(mapID(m)) {
 		return m
 	}
-	cp := make(map[string]any, len(m)+1)
-	for k, v := range m {
-		cp[k] = v
+	cp := maps.Clone(m) // copies the table wholesale: much cheaper than re-inserting
+	if cp == nil {
+		cp = map[string]any{}
 	}
 	o.own(cp)
 	return cp
@@ -299,22 +300,27 @@ func (o *Object) ownList(l []any) []any {
 }
 
 func (o *Object) own(v any) {
-	if o.owned == nil {
-		o.owned = make(map[unsafe.Pointer]struct{}, 8)
-	}
 	switch c := v.(type) {
 	case map[string]any:
-		o.owned[mapID(c)] = struct{}{}
+		o.owned = append(o.owned, mapID(c))
 	case []any:
 		if len(c) > 0 {
-			o.owned[unsafe.Pointer(unsafe.SliceData(c))] = struct{}{}
+			o.owned = append(o.owned, unsafe.Pointer(unsafe.SliceData(c)))
 		}
 	}
 }
 
 func (o *Object) isOwnedList(l []any) bool {
-	_, ok := o.owned[unsafe.Pointer(unsafe.SliceData(l))]
-	return ok
+	return o.owns(unsafe.Pointer(unsafe.SliceData(l)))
+}
+
+func (o *Object) owns(p unsafe.Pointer) bool {
+	for _, q := range o.owned {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 // mapID returns the identity of a map (its runtime header pointer).

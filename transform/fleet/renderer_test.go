@@ -100,4 +100,3 @@ func TestRendererReRendersOnlyAffectedPairs(t *testing.T) {
 	assert.Equal(t, []string{"w0", "w1", "w2"}, r.WECs())
 	assert.Empty(t, r.Results("w3"))
 }
-

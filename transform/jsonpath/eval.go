@@ -1,6 +1,7 @@
 package jsonpath
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,31 +117,34 @@ func (p *Path) Targets(root any, create bool) []Target {
 // walk visits the matches of p.segs[i:] below node v at loc. exists is false only for
 // locations invented by create.
 func (p *Path) walk(v any, loc Location, i int, create bool, visit func(Location, any, bool)) {
+	if loc == nil {
+		loc = make(Location, 0, len(p.segs)+1)
+	}
 	p.walkFrom(v, true, loc, i, create, visit)
 }
 
 func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, visit func(Location, any, bool)) {
 	if i == len(p.segs) {
-		visit(loc, v, exists)
+		visit(slices.Clone(loc), v, exists)
 		return
 	}
 	seg := &p.segs[i]
 	switch seg.kind {
 	case segName:
 		if !exists {
-			p.walkFrom(nil, false, loc.Child(Step{Key: seg.name}), i+1, create, visit)
+			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, visit)
 			return
 		}
 		m, ok := v.(map[string]any)
 		if !ok && create && v == nil {
 			// An explicit null is replaced by a map, like a missing member.
-			p.walkFrom(nil, false, loc.Child(Step{Key: seg.name}), i+1, create, visit)
+			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, visit)
 			return
 		}
 		if !ok {
 			if create {
 				// A non-map in the way: report the target so the setter can name the conflict.
-				visit(loc.Child(Step{Key: seg.name}), nil, false)
+				visit(slices.Clone(push(loc, Step{Key: seg.name})), nil, false)
 			}
 			return
 		}
@@ -148,7 +152,7 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, vi
 		if !ok && !create {
 			return
 		}
-		p.walkFrom(child, ok, loc.Child(Step{Key: seg.name}), i+1, create, visit)
+		p.walkFrom(child, ok, push(loc, Step{Key: seg.name}), i+1, create, visit)
 	case segIndex:
 		l, ok := v.([]any)
 		if !exists || !ok {
@@ -161,7 +165,7 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, vi
 		if idx < 0 || idx >= len(l) {
 			return
 		}
-		p.walkFrom(l[idx], true, loc.Child(Step{Index: idx, IsIndex: true}), i+1, create, visit)
+		p.walkFrom(l[idx], true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, visit)
 	case segWildcard, segFilter:
 		if !exists {
 			return
@@ -172,18 +176,22 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, vi
 				if seg.kind == segFilter && !seg.matches(item) {
 					continue
 				}
-				p.walkFrom(item, true, loc.Child(Step{Index: idx, IsIndex: true}), i+1, create, visit)
+				p.walkFrom(item, true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, visit)
 			}
 		case map[string]any:
 			for _, k := range sortedKeys(c) {
 				if seg.kind == segFilter && !seg.matches(c[k]) {
 					continue
 				}
-				p.walkFrom(c[k], true, loc.Child(Step{Key: k}), i+1, create, visit)
+				p.walkFrom(c[k], true, push(loc, Step{Key: k}), i+1, create, visit)
 			}
 		}
 	}
 }
+
+// push appends s to the walk's location stack. The stack is reused across siblings (append
+// overwrites the slot after a sibling returns); visit clones it.
+func push(loc Location, s Step) Location { return append(loc, s) }
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))

@@ -1,0 +1,100 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/rules"
+	"github.com/wecforge/wecforge/rules/templates"
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/kubestellar"
+)
+
+// Engine returns the production pipeline: the WEC-independent KubeStellar stages, then
+// template expansion, then a rule set of n rules from [RulesYAML].
+func Engine(n int) (*transform.Pipeline, error) {
+	var docs []rules.Document
+	for i, doc := range splitDocs(RulesYAML(n)) {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+			return nil, err
+		}
+		docs = append(docs, rules.Document{Source: fmt.Sprintf("rules#%d", i), Object: m})
+	}
+	set, err := rules.Compile(docs)
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := kubestellar.NewPipeline(kubestellar.Options{
+		PerWEC: []transform.Stage{templates.NewExpander(templates.Limits{}).Stage(), set.Stage()},
+	})
+	return p, err
+}
+
+// Objects returns n workload objects: a third each Deployments (spread over 20 team
+// namespaces), Services and ConfigMaps.
+func Objects(n int) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, n)
+	for i := range out {
+		var u *unstructured.Unstructured
+		switch i % 3 {
+		case 0:
+			u = Deployment()
+			u.SetNamespace(fmt.Sprintf("team-%d", i%20))
+		case 1:
+			u = Service()
+		default:
+			u = ConfigMap()
+		}
+		u.SetName(fmt.Sprintf("%s-%d", u.GetName(), i))
+		out[i] = u
+	}
+	return out
+}
+
+// RenderFleet renders every (object, WEC) pair once on all cores, streaming: each result is
+// dropped after it is checked, as a controller hands it to its writer. It returns the number
+// of failed pairs.
+func RenderFleet(ctx context.Context, p *transform.Pipeline, preps []*transform.Prepared, wecs []*customization.WEC) int64 {
+	var failed atomic.Int64
+	var next atomic.Int64
+	total := int64(len(preps) * len(wecs))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				i := next.Add(64) - 64
+				if i >= total {
+					return
+				}
+				for j := i; j < min(i+64, total); j++ {
+					res := p.Render(ctx, preps[j%int64(len(preps))], wecs[j/int64(len(preps))])
+					if res.Err != nil {
+						failed.Add(1)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return failed.Load()
+}
+
+func splitDocs(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i+4 <= len(s); i++ {
+		if s[i:i+4] == "---\n" && (i == 0 || s[i-1] == '\n') {
+			out = append(out, s[start:i])
+			start = i + 4
+		}
+	}
+	return append(out, s[start:])
+}
