@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,8 +192,10 @@ func FuzzUnifiedDiff(f *testing.F) {
 		require.Equal(t, lb, gotB)
 		var buf bytes.Buffer
 		require.NoError(t, unifiedDiff(&buf, "a", "b", a, b))
-		if strings.Join(la, "\n") == strings.Join(lb, "\n") {
+		if slices.Equal(la, lb) {
 			require.Empty(t, buf.String())
+		} else {
+			require.NotEmpty(t, buf.String())
 		}
 	})
 }

@@ -95,3 +95,13 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+func TestRunWarnsAboutObjectsLeftWithoutAName(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "job.yaml")
+	require.NoError(t, os.WriteFile(in, []byte("apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: run-, namespace: demo}\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in}, &stdout, &stderr)
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "warning: Job.batch demo/run- ("+in+"#0 (line 1)): has metadata.generateName but no metadata.name; generateName is removed for delivery, so WECs receive an object without a name\n", stderr.String())
+}

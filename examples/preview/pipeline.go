@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/wecforge/wecforge/rules"
+	"github.com/wecforge/wecforge/rules/templates"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/customtransform"
 	"github.com/wecforge/wecforge/transform/kubestellar"
@@ -51,6 +53,26 @@ func buildPipeline(in *inputs) (*built, error) {
 		return nil, err
 	}
 	return &built{pipeline: p, warnings: append(rep.Warnings, warnings...)}, nil
+}
+
+// perWECStages builds the per-WEC stages: KubeStellar template expansion (default limits),
+// then the CustomizationRules (default CEL cost budget), when there are any. It returns the
+// rule compiler's warnings. Compile errors name their document (`file#index`), rule, field
+// and position.
+func perWECStages(docs []document) ([]transform.Stage, []string, error) {
+	stages := []transform.Stage{templates.NewExpander(templates.Limits{}).Stage()}
+	if len(docs) == 0 {
+		return stages, nil, nil
+	}
+	rdocs := make([]rules.Document, len(docs))
+	for i, d := range docs {
+		rdocs[i] = rules.Document{Source: d.where(), Object: d.Object}
+	}
+	set, err := rules.Compile(rdocs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(stages, set.Stage()), set.Warnings(), nil
 }
 
 // buildMapper maps kinds to resources with the built-in table plus the CRDs among the inputs.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/transform"
@@ -35,7 +37,8 @@ type rendered struct {
 }
 
 // render prepares every workload once (the WEC-independent stages and the per-object part of
-// the per-WEC stages) and renders it for every WEC in wecs. A workload the WEC-independent
+// the per-WEC stages) and renders it for every WEC in wecs, WECs in parallel; the result does
+// not depend on the scheduling. A workload the WEC-independent
 // stages reject is a configuration error: render returns every such problem, naming the
 // document, and renders nothing. Per-pair failures are part of the result.
 func render(ctx context.Context, p *transform.Pipeline, workloads []workload, wecs []*customization.WEC) (*rendered, error) {
@@ -57,15 +60,25 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 		for _, msg := range prep.Warnings {
 			out.warnings = append(out.warnings, w.ref.String()+": "+msg)
 		}
+		if prep.Object().GetName() == "" {
+			out.warnings = append(out.warnings, fmt.Sprintf("%s (%s): has metadata.generateName but no metadata.name; generateName is removed for delivery, so WECs receive an object without a name", w.ref, w.doc.where()))
+		}
 		preps[i] = prep
 	}
 	if err := joinSorted(errs); err != nil {
 		return nil, err
 	}
-	for _, wec := range wecs {
+	results := make([][]transform.Result, len(wecs))
+	parallel(len(wecs), func(k int) {
+		results[k] = make([]transform.Result, len(order))
+		for i := range order {
+			results[k][i] = p.Render(ctx, preps[i], wecs[k])
+		}
+	})
+	for k, wec := range wecs {
 		wo := wecOutput{wec: wec, pairs: make([]pair, len(order))}
 		for i, w := range order {
-			res := p.Render(ctx, preps[i], wec)
+			res := results[k][i]
 			pr := pair{w: w, res: res}
 			for _, msg := range res.Warnings[len(preps[i].Warnings):] {
 				// Stages that already name the WEC (the rules do) are not prefixed twice.
@@ -84,6 +97,25 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 	}
 	out.warnings = dedupe(out.warnings)
 	return out, nil
+}
+
+// parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines and waits for them.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // describe formats a WEC-independent failure without repeating the object, which the caller
