@@ -190,11 +190,11 @@ spec: {group: serving.knative.dev, scope: Namespaced, names: {kind: Service, plu
 		{"Knative Service is another group", "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: s}\nspec: {type: x}", nil, ""},
 		{"untargeted group with unknown kind passes", "apiVersion: other.io/v1\nkind: Thing\nmetadata: {name: t}\nspec: {type: x}", nil, ""},
 		{"targeted group with unknown kind fails", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\nspec: {size: 1}", nil,
-			`Widget.example.com shop/w: customtransform: CustomTransforms target API group "example.com": unknown kind "Widget" in API group "example.com"`},
+			`Widget.example.com shop/w: customtransform: cannot tell whether customtransform widgets applies: unknown kind "Widget" in API group "example.com"`},
 		{"unknown core kind fails", "apiVersion: v1\nkind: Frobnicator\nmetadata: {name: f}", nil,
-			`unknown kind "Frobnicator" in API group ""`},
+			`customtransform: cannot tell whether customtransform svc applies: unknown kind "Frobnicator" in API group ""`},
 		{"missing kind in a targeted group fails", "apiVersion: apps/v1\nmetadata: {name: f}", nil,
-			`customtransform: .kind: missing: CustomTransforms target API group "apps", so the kind must be known`},
+			`customtransform: .kind: missing: customtransform deploy targets API group "apps", so the kind must be known`},
 		{"nothing matched is a no-op", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}", nil, ""},
 	}
 	for _, tc := range tests {

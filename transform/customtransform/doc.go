@@ -33,7 +33,11 @@
 // no CustomTransform could concern it, whatever its kind. When some CustomTransform targets
 // the object's group, the kind must be known to the mapper; otherwise the object fails with an
 // error wrapping *[resources.UnknownKindError] — never a silent skip, since the unknown kind
-// might be exactly the resource a CustomTransform names.
+// might be exactly the resource a CustomTransform names. The pipeline reports it as
+//
+//	Gadget.example.com shop/g: customtransform: cannot tell whether customtransform widgets applies: unknown kind "Gadget" in API group "example.com": …
+//
+// Add the kind's CustomResourceDefinition or an explicit mapping to the mapper to fix it.
 //
 // A query that matches nothing is a silent no-op. Each removal is recorded in the object's
 // trace with the author `customtransform NAME: spec.remove[i]`.

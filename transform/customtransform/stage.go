@@ -20,7 +20,7 @@ const StageName = "customtransform"
 type Stage struct {
 	mapper     *resources.Mapper
 	byResource map[schema.GroupResource][]entry
-	groups     map[string]bool
+	groups     map[string][]string // API group → names of the CustomTransforms targeting it
 	names      []string
 	warnings   []string
 }
@@ -36,11 +36,11 @@ func New(cts []*unstructured.Unstructured, mapper *resources.Mapper) (*Stage, er
 	}
 	cs, errs := compileAll(cts)
 	byCT := map[schema.GroupResource][]*compiled{}
-	s := &Stage{mapper: mapper, byResource: map[schema.GroupResource][]entry{}, groups: map[string]bool{}}
+	s := &Stage{mapper: mapper, byResource: map[schema.GroupResource][]entry{}, groups: map[string][]string{}}
 	for _, c := range cs {
 		byCT[c.resource] = append(byCT[c.resource], c)
 		s.byResource[c.resource] = append(s.byResource[c.resource], c.entries...)
-		s.groups[c.resource.Group] = true
+		s.groups[c.resource.Group] = append(s.groups[c.resource.Group], c.name)
 		s.names = append(s.names, c.name)
 	}
 	s.warnings = warnings(cs, byCT, mapper)
@@ -69,16 +69,18 @@ func (s *Stage) Transform(_ *transform.Env, obj *transform.Object) error {
 	if i := strings.IndexByte(apiVersion, '/'); i >= 0 {
 		group = apiVersion[:i]
 	}
-	if !s.groups[group] {
+	targeting, ok := s.groups[group]
+	if !ok {
 		return nil
 	}
 	kind, _ := root["kind"].(string)
 	if kind == "" {
-		return &transform.PathError{Path: ".kind", Err: fmt.Errorf("missing: CustomTransforms target API group %q, so the kind must be known", group)}
+		return &transform.PathError{Path: ".kind", Err: fmt.Errorf("missing: customtransform %s target%s API group %q, so the kind must be known",
+			strings.Join(targeting, ", "), plural(targeting), group)}
 	}
 	gr, err := s.mapper.ResourceFor(schema.GroupKind{Group: group, Kind: kind})
 	if err != nil {
-		return fmt.Errorf("CustomTransforms target API group %q: %w", group, err)
+		return fmt.Errorf("cannot tell whether customtransform %s appl%s: %w", strings.Join(targeting, ", "), pluralY(targeting), err)
 	}
 	entries := s.byResource[gr]
 	if len(entries) == 0 {
@@ -91,4 +93,20 @@ func (s *Stage) Transform(_ *transform.Env, obj *transform.Object) error {
 	}
 	obj.SetBy(prev)
 	return nil
+}
+
+// plural returns the verb ending for the number of names: "s" for one ("it targets"), "" for
+// several ("they target").
+func plural(names []string) string {
+	if len(names) == 1 {
+		return "s"
+	}
+	return ""
+}
+
+func pluralY(names []string) string {
+	if len(names) == 1 {
+		return "ies"
+	}
+	return "y"
 }
