@@ -54,12 +54,15 @@ type boundStage struct {
 	t    Transform
 }
 
-// Prepare runs the WEC-independent stages on a private deep copy of in (in is never modified)
+// Prepare runs the WEC-independent stages on a private deep copy of in (in is never modified;
+// values of types other than maps and []any are treated as scalars and shared, never modified)
 // and prepares the per-WEC stages for this object. Failures are reported in Prepared.Err.
 func (p *Pipeline) Prepare(ctx context.Context, in *unstructured.Unstructured) *Prepared {
 	var root map[string]any
-	if in != nil {
-		root = in.DeepCopy().Object
+	if in != nil && in.Object != nil {
+		// DeepCopyValue, not in.DeepCopy: the latter panics on Go values such as int that
+		// callers building objects in code easily leave in a tree.
+		root = DeepCopyValue(in.Object).(map[string]any)
 	}
 	obj := NewObject(root)
 	ref := RefOf(obj.Root())

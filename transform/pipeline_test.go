@@ -298,3 +298,24 @@ func TestConcurrentRenders(t *testing.T) {
 		require.Equal(t, deployment(fmt.Sprintf("d%02d", i)), o)
 	}
 }
+
+// TestPrepareGoTypedValues: objects built in Go code may hold int or []string; Prepare must not
+// panic on them (unstructured's DeepCopy does) and must not modify them.
+func TestPrepareGoTypedValues(t *testing.T) {
+	in := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "c", "uid": "x"},
+		"data":     map[string]any{"n": 3, "l": []string{"a"}, "m": map[string]string{"k": "v"}},
+	}}
+	p := transform.NewPipeline([]transform.Stage{transform.Named("uid", transform.Func(func(_ *transform.Env, obj *transform.Object) error {
+		obj.Remove(jsonpath.MustParse("$.metadata.uid"))
+		_, err := obj.Set(jsonpath.MustParse("$.data.n"), int64(4))
+		return err
+	}))}, nil)
+	var prep *transform.Prepared
+	require.NotPanics(t, func() { prep = p.Prepare(context.Background(), in) })
+	require.NoError(t, prep.Err)
+	assert.Equal(t, int64(4), prep.Object().Object["data"].(map[string]any)["n"])
+	assert.Equal(t, 3, in.Object["data"].(map[string]any)["n"])
+	assert.Equal(t, "x", string(in.GetUID()))
+}
