@@ -4,14 +4,17 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	workfake "open-cluster-management.io/api/client/work/clientset/versioned/fake"
+	"k8s.io/client-go/rest"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
 	"github.com/wecforge/wecforge/registry/delivery"
 )
 
 // Plan shows the ManifestWorks that Apply would write for one WEC, without a server.
 func ExampleDeliverer_Plan() {
-	d, err := delivery.New(workfake.NewSimpleClientset(), delivery.Options{})
+	// Plan never contacts the server; Apply would use this client.
+	client := workclient.NewForConfigOrDie(&rest.Config{Host: "https://hub.example:6443"})
+	d, err := delivery.New(client, delivery.Options{})
 	if err != nil {
 		panic(err)
 	}

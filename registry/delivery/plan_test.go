@@ -12,13 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
-	workfake "open-cluster-management.io/api/client/work/clientset/versioned/fake"
+	"k8s.io/client-go/rest"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 	workv1 "open-cluster-management.io/api/work/v1"
 )
 
+// offlineClient is a work clientset for tests that never reach a server (Plan, New).
+func offlineClient() workclient.Interface {
+	return workclient.NewForConfigOrDie(&rest.Config{Host: "http://127.0.0.1:1"})
+}
+
 func newTestDeliverer(t testing.TB, opts Options) *Deliverer {
 	t.Helper()
-	d, err := New(workfake.NewSimpleClientset(), opts)
+	d, err := New(offlineClient(), opts)
 	require.NoError(t, err)
 	return d
 }
@@ -234,7 +240,7 @@ func TestNewOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := New(workfake.NewSimpleClientset(), tc.opts)
+			d, err := New(offlineClient(), tc.opts)
 			if tc.ok {
 				require.NoError(t, err)
 				assert.NotNil(t, d)
