@@ -15,6 +15,7 @@ import (
 // [registry/]repository[:tag][@digest].
 type imageRef struct {
 	registry, repository, tag, digest string
+	hasTag, hasDigest                 bool // the separators were present (even with empty parts)
 }
 
 // parseImage splits ref. The first path component is the registry when it contains "." or
@@ -23,10 +24,10 @@ func parseImage(ref string) imageRef {
 	var r imageRef
 	rest := ref
 	if i := strings.IndexByte(rest, '@'); i >= 0 {
-		rest, r.digest = rest[:i], rest[i+1:]
+		rest, r.digest, r.hasDigest = rest[:i], rest[i+1:], true
 	}
 	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.Contains(rest[i+1:], "/") {
-		rest, r.tag = rest[:i], rest[i+1:]
+		rest, r.tag, r.hasTag = rest[:i], rest[i+1:], true
 	}
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		first := rest[:i]
@@ -38,7 +39,7 @@ func parseImage(ref string) imageRef {
 	return r
 }
 
-// String joins the parts back into a reference.
+// String joins the parts back into a reference; String(parseImage(s)) == s for every s.
 func (r imageRef) String() string {
 	var b strings.Builder
 	if r.registry != "" {
@@ -46,11 +47,11 @@ func (r imageRef) String() string {
 		b.WriteByte('/')
 	}
 	b.WriteString(r.repository)
-	if r.tag != "" {
+	if r.hasTag {
 		b.WriteByte(':')
 		b.WriteString(r.tag)
 	}
-	if r.digest != "" {
+	if r.hasDigest {
 		b.WriteByte('@')
 		b.WriteString(r.digest)
 	}
@@ -187,9 +188,9 @@ func (a *imageAction) apply(ev *pairEval, obj *transform.Object) error {
 				case "repository":
 					ref.repository = values[j]
 				case "tag":
-					ref.tag = values[j]
+					ref.tag, ref.hasTag = values[j], true
 				case "digest":
-					ref.digest = values[j]
+					ref.digest, ref.hasDigest = values[j], true
 				}
 			}
 			loc := append(spec.Child(jsonpath.Step{Key: list}), jsonpath.Step{Index: i, IsIndex: true}, jsonpath.Step{Key: "image"})

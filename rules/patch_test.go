@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -38,7 +40,11 @@ func applyOurs(t testing.TB, a action, docJSON string) (string, error) {
 	require.NoError(t, json.Unmarshal([]byte(docJSON), &root))
 	frozen := transform.DeepCopyValue(root)
 	obj := transform.NewObject(root)
-	err := a.apply(nil, obj)
+	wec, werr := customization.New("w", nil, nil, nil)
+	require.NoError(t, werr)
+	env := &transform.Env{Context: context.Background(), WEC: wec, Deps: &customization.Dependencies{}}
+	ev := &pairEval{ctx: env.Context, env: env, budget: DefaultCostLimit, limit: DefaultCostLimit}
+	err := a.apply(ev, obj)
 	require.Equal(t, frozen, any(root), "the base tree was modified")
 	if err != nil {
 		return "", err
