@@ -296,3 +296,21 @@ func FuzzPlanNames(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkPlan(b *testing.B) {
+	d := newTestDeliverer(b, Options{})
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("objects=%d", n), func(b *testing.B) {
+			objs := make([]Object, n)
+			for i := range objs {
+				objs[i] = Object{Object: deployment("ns", fmt.Sprintf("web-%04d", i), "registry.example/web:1")}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Plan("cluster1", "bench", objs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
