@@ -126,12 +126,9 @@ func prepareRun(files, wecNames []string) (*rendered, error) {
 	if err := joinSorted(append(flatten(loadErr), flatten(err)...)); err != nil {
 		return nil, err
 	}
-	wecs, err := selectWECs(in.wecs, wecNames)
-	if err != nil {
-		return nil, err
-	}
-	b, err := buildPipeline(in)
-	if err != nil {
+	wecs, errW := selectWECs(in.wecs, wecNames)
+	b, errB := buildPipeline(in)
+	if err := joinSorted(append(flatten(errW), flatten(errB)...)); err != nil {
 		return nil, err
 	}
 	r, err := render(context.Background(), b.pipeline, in.workloads, wecs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -230,26 +231,34 @@ func typeOf(u *unstructured.Unstructured) (schema.GroupVersionKind, error) {
 	return gv.WithKind(kind), nil
 }
 
-// joinSorted joins errors in the order of their messages, so that problems found while
-// iterating maps are reported deterministically.
+// joinSorted joins errors ordered by the document they name (file, then line), keeping the
+// order in which they were found among errors of one document and putting errors that name
+// no document last; problems found while iterating maps are thereby reported
+// deterministically.
 func joinSorted(errs []error) error {
 	errs = slices.DeleteFunc(errs, func(e error) bool { return e == nil })
 	slices.SortStableFunc(errs, func(a, b error) int { return compareWhere(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }
 
-// compareWhere orders messages that start with `file#index (line N)` by file, then by line,
-// numerically, and others as strings.
+// compareWhere orders messages that start with `file#index (line N)` by file, then line
+// (numerically), before all other messages; it returns 0 for messages of one document and
+// for two messages naming no document.
 func compareWhere(a, b string) int {
 	fa, la, oka := splitWhere(a)
 	fb, lb, okb := splitWhere(b)
-	if oka && okb && fa == fb && la != lb {
-		if la < lb {
-			return -1
+	switch {
+	case oka && okb:
+		if c := strings.Compare(fa, fb); c != 0 {
+			return c
 		}
+		return cmp.Compare(la, lb)
+	case oka:
+		return -1
+	case okb:
 		return 1
 	}
-	return strings.Compare(a, b)
+	return 0
 }
 
 func splitWhere(msg string) (file string, line int, ok bool) {

@@ -184,7 +184,9 @@ func TestCompareWhereOrdersLinesNumerically(t *testing.T) {
 	assert.Negative(t, compareWhere("f#1 (line 9): x", "f#2 (line 10): y"))
 	assert.Positive(t, compareWhere("f#2 (line 10): x", "f#1 (line 9): y"))
 	assert.Negative(t, compareWhere("a#0 (line 10): x", "b#0 (line 9): y"), "different files compare by name")
-	assert.Negative(t, compareWhere("--wec a", "--wec b"))
+	assert.Zero(t, compareWhere("f#1 (line 9): x", "f#1 (line 9): a"), "one document's problems keep their order")
+	assert.Negative(t, compareWhere("f#1 (line 9): x", "--wec b"), "located problems first")
+	assert.Zero(t, compareWhere("--wec a", "--wec b"))
 }
 
 func TestPropertiesConfigMapRejectsUnknownFields(t *testing.T) {
