@@ -16,6 +16,7 @@ import (
 	"github.com/wecforge/wecforge/transform/jsonpath"
 	"github.com/wecforge/wecforge/transform/kinds"
 	"github.com/wecforge/wecforge/transform/kubestellar"
+	"github.com/wecforge/wecforge/transform/resources"
 )
 
 func mustWEC(t testing.TB, name string, labels map[string]string) *customization.WEC {
@@ -99,4 +100,34 @@ func TestNewPipelineProblems(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, rep.Warnings, 3)
 	})
+}
+
+// TestConcurrentUse renders every golden input for several WECs in parallel (run with -race)
+// and checks each result against a sequential Prepare of the same object.
+func TestConcurrentUse(t *testing.T) {
+	objs, cts := allGoldenInputs(t)
+	mapper, err := resources.New(resources.Options{Objects: objs})
+	require.NoError(t, err)
+	p, _, _ := kubestellar.NewPipeline(kubestellar.Options{
+		CustomTransforms: cts, Mapper: mapper,
+		PerWEC: []transform.Stage{transform.Named("region", regionLabel)},
+	})
+	var wecs []*customization.WEC
+	for _, r := range []string{"a", "b", "c", "d", "e", "f"} {
+		wecs = append(wecs, mustWEC(t, "wec-"+r, map[string]string{"region": r}))
+	}
+	results := p.RenderAll(context.Background(), objs, wecs)
+	require.Len(t, results, len(objs)*len(wecs))
+	for i, r := range results {
+		o := objs[i%len(objs)]
+		prep := p.Prepare(context.Background(), o)
+		if prep.Err != nil {
+			require.Error(t, r.Err)
+			continue
+		}
+		require.NoError(t, r.Err)
+		want := prep.Object().DeepCopy()
+		require.NoError(t, unstructured.SetNestedField(want.Object, wecs[i/len(objs)].Labels()["region"], "metadata", "labels", "region"))
+		require.Equal(t, want.Object, r.Object.Object)
+	}
 }
