@@ -347,26 +347,30 @@ func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
 	t.Logf("MEASURE property change -> object updated on the WEC over %d changes: median %s, max %s, min %s",
 		changes, sorted[len(sorted)/2].Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond), sorted[0].Round(time.Millisecond))
 
-	// The loop saw one change per edit (the informer may coalesce none: each edit waited for
-	// the last to land) and each re-rendered one pair and wrote one ManifestWork.
+	// Each edit waited for the previous one to land, so the loop saw every one of them: each
+	// re-rendered one pair (of two) and wrote one ManifestWork.
 	require.NoError(t, f.env.Eventually(ctx, "history settles", 10*time.Second, 50*time.Millisecond, func(context.Context) (bool, error) {
 		return countCause(f.controller.History()[histBefore:], "wec cluster2") >= changes, nil
 	}))
-	rendered, skipped, writes := 0, 0, 0
-	recs := 0
+	rendered, skipped, writes, recs := 0, 0, 0, 0
 	for _, r := range f.controller.History()[histBefore:] {
 		if r.Cause != "wec cluster2" {
 			continue
 		}
-		recs++
-		rendered += r.Rendered
-		skipped += r.Skipped
-		writes += r.Writes
-		assert.Equal(t, 1, r.Rendered, "only the ConfigMap reads zone")
-		assert.Equal(t, 1, r.Writes, "one ManifestWork updated")
+		// Other label or annotation updates of cluster2 may show up; they render nothing.
+		assert.LessOrEqual(t, r.Rendered, 1, "only the ConfigMap reads zone")
+		assert.LessOrEqual(t, r.Writes, r.Rendered, "at most one ManifestWork write per rendered pair")
+		if r.Rendered > 0 {
+			recs++
+			rendered += r.Rendered
+			skipped += r.Skipped
+			writes += r.Writes
+		}
 	}
+	assert.Equal(t, changes, rendered, "one pair re-rendered per change")
+	assert.Equal(t, changes, writes, "one ManifestWork written per change")
 	t.Logf("MEASURE per property change: %.1f pairs re-rendered, %.1f skipped, %.1f ManifestWork writes (%d changes)",
-		float64(rendered)/float64(recs), float64(skipped)/float64(recs), float64(writes)/float64(recs), recs)
+		float64(rendered)/float64(max(recs, 1)), float64(skipped)/float64(max(recs, 1)), float64(writes)/float64(max(recs, 1)), recs)
 
 	// cluster1 was never touched.
 	assert.Equal(t, works1, workVersions(t, ctx, f, "cluster1"), "cluster1's ManifestWorks keep their resourceVersion")

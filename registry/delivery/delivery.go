@@ -77,8 +77,8 @@ func (r Report) String() string {
 }
 
 // Apply makes the ManifestWorks of (wec, key) in namespace wec deliver exactly objs: it creates
-// missing parts, updates parts whose content changed, leaves the others untouched, and then
-// deletes parts no longer needed. objs is only read. The namespace must exist (OCM's hub
+// missing parts, then updates parts whose content changed, leaves the others untouched, and
+// finally deletes parts no longer needed. objs is only read. The namespace must exist (OCM's hub
 // controller creates it when the WEC registers); otherwise the API server's NotFound error is
 // returned, wrapped. On an error the report lists what was done before it; calling Apply again
 // converges.
@@ -101,6 +101,9 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object) (
 		}
 	}
 	defer rep.sort()
+	// Creates first, then updates, then deletes: an object moving from an updated part to a
+	// new one is in the new part before it leaves the old one.
+	var updates []*workv1.ManifestWork
 	for _, mw := range want {
 		cur, ok := have[mw.Name]
 		delete(have, mw.Name)
@@ -108,18 +111,12 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object) (
 		case ok && upToDate(cur, mw):
 			rep.Unchanged = append(rep.Unchanged, mw.Name)
 		case ok:
-			if err := d.update(ctx, mw); err != nil {
-				return rep, err
-			}
-			rep.Updated = append(rep.Updated, mw.Name)
+			updates = append(updates, mw)
 		default:
 			_, err := works.Create(ctx, mw, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				// Created meanwhile (or not listed because its labels were edited): take it over.
-				if err := d.update(ctx, mw); err != nil {
-					return rep, err
-				}
-				rep.Updated = append(rep.Updated, mw.Name)
+				updates = append(updates, mw)
 				continue
 			}
 			if err != nil {
@@ -127,6 +124,12 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object) (
 			}
 			rep.Created = append(rep.Created, mw.Name)
 		}
+	}
+	for _, mw := range updates {
+		if err := d.update(ctx, mw); err != nil {
+			return rep, err
+		}
+		rep.Updated = append(rep.Updated, mw.Name)
 	}
 	stale := make([]string, 0, len(have))
 	for name := range have {

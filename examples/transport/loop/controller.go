@@ -69,10 +69,15 @@ type Controller struct {
 	inv      *registry.Inventory
 	queue    workqueue.TypedRateLimitingInterface[string]
 
+	loaded bool // the source was read at least once; only the worker goroutine uses it
+
 	mu        sync.Mutex
 	delivered map[string]bool // WECs whose works this controller wrote
 	history   []Record
 }
+
+// MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
+const MaxHistory = 4096
 
 // Queue keys.
 const (
@@ -214,6 +219,9 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	c.cfg.Log.V(1).Info("synced", "cause", rec.Cause, "rendered", rec.Rendered, "skipped", rec.Skipped,
 		"writes", rec.Writes, "duration", rec.Duration)
 	c.mu.Lock()
+	if len(c.history) >= MaxHistory {
+		c.history = slices.Delete(c.history, 0, len(c.history)-MaxHistory+1)
+	}
 	c.history = append(c.history, rec)
 	c.mu.Unlock()
 	return true
@@ -238,6 +246,7 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 		return err
 	}
 	rec.Rendered += st.Rendered
+	c.loaded = true
 	var errs []error
 	for _, w := range c.renderer.WECs() {
 		if c.isDelivered(w) && !slices.Contains(st.Changed, w) {
@@ -270,6 +279,10 @@ func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) erro
 	st := c.renderer.SetWEC(ctx, w)
 	rec.Rendered += st.Rendered
 	rec.Skipped += st.Skipped
+	if !c.loaded {
+		// Before the objects are known, delivering would empty the WEC's works.
+		return nil
+	}
 	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
 		return nil
 	}
