@@ -170,14 +170,30 @@ func describeResource(gr schema.GroupResource) string {
 	return gr.Resource + "." + gr.Group
 }
 
+// hint suggests what an unknown resource may have meant: the core group spelled "core", or a
+// singular resource name.
+func hint(gr schema.GroupResource, mapper *resources.Mapper) string {
+	if gr.Group == "core" || gr.Group == "v1" {
+		if mp, ok := mapper.KindFor(schema.GroupResource{Resource: gr.Resource}); ok {
+			return fmt.Sprintf(" (did you mean the core group, spelled \"\", where %s has it?)", mp.Kind.Kind)
+		}
+	}
+	for _, plural := range []string{gr.Resource + "s", gr.Resource + "es", strings.TrimSuffix(gr.Resource, "y") + "ies"} {
+		if mp, ok := mapper.KindFor(schema.GroupResource{Group: gr.Group, Resource: plural}); ok {
+			return fmt.Sprintf(" (did you mean %s, the resource of kind %s?)", plural, mp.Kind.Kind)
+		}
+	}
+	return ""
+}
+
 // warnings reports several CustomTransforms per resource, unknown resources and empty lists.
 // cs is in name order; so is every list of names in the messages.
 func warnings(cs []*compiled, byResource map[schema.GroupResource][]*compiled, mapper *resources.Mapper) []string {
 	var out []string
 	for _, c := range cs {
 		if _, ok := mapper.KindFor(c.resource); !ok {
-			out = append(out, fmt.Sprintf("customtransform %s: no known kind has resource %s; add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail",
-				c.name, describeResource(c.resource)))
+			out = append(out, fmt.Sprintf("customtransform %s: no known kind has resource %s%s; add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail",
+				c.name, describeResource(c.resource), hint(c.resource, mapper)))
 		}
 		if len(c.entries) == 0 {
 			out = append(out, fmt.Sprintf("customtransform %s: removes nothing (spec.remove has no valid query)", c.name))

@@ -127,13 +127,17 @@ func TestWarnings(t *testing.T) {
 		ct(t, "other", "", "services", `["$.spec.type"]`),
 		ct(t, "typo", "apps", "deploymentz", `["$.spec"]`),
 		ct(t, "empty", "", "pods", `[]`),
+		ct(t, "singular", "networking.k8s.io", "networkpolicy", `["$.spec"]`),
+		ct(t, "core-spelled", "core", "services", `["$.spec"]`),
 	}
 	s, err := customtransform.New(docs, nil)
 	require.NoError(t, err)
 	want := []string{
 		"customtransform alpha: resource deployments.apps is also transformed by customtransform mid, zeta; all apply, in name order",
+		`customtransform core-spelled: no known kind has resource services.core (did you mean the core group, spelled "", where Service has it?); add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail`,
 		"customtransform empty: removes nothing (spec.remove has no valid query)",
 		"customtransform mid: resource deployments.apps is also transformed by customtransform alpha, zeta; all apply, in name order",
+		"customtransform singular: no known kind has resource networkpolicy.networking.k8s.io (did you mean networkpolicies, the resource of kind NetworkPolicy?); add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail",
 		"customtransform typo: no known kind has resource deploymentz.apps; add its CustomResourceDefinition or an explicit mapping, or objects of that kind fail",
 		"customtransform zeta: resource deployments.apps is also transformed by customtransform alpha, mid; all apply, in name order",
 	}

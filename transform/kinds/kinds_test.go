@@ -100,6 +100,15 @@ spec:`+tc.spec)
 	}
 }
 
+func TestServicePreserveNotAString(t *testing.T) {
+	in := decode(t, "apiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: {control.kubestellar.io/preserve: x}}\nspec: {clusterIP: 10.0.0.1, ports: [{nodePort: 1}]}")
+	require.NoError(t, unstructured.SetNestedField(in.Object, int64(7), "metadata", "annotations", kinds.PreserveAnnotation))
+	prep := run(t, in)
+	require.NoError(t, prep.Err)
+	assert.Equal(t, []string{"annotation control.kubestellar.io/preserve is a number, not a string; ignored"}, prep.Warnings)
+	assert.Equal(t, []string{".spec.clusterIP", ".spec.ports[0].nodePort"}, prep.Trace().Paths())
+}
+
 func TestServiceClusterIPs(t *testing.T) {
 	tests := []struct {
 		name   string

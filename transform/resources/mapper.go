@@ -45,7 +45,8 @@ type Mapping struct {
 // Options configures [New]. Every field is optional; slices are read, never kept or modified.
 type Options struct {
 	// Objects may hold any objects; the apiextensions.k8s.io/v1 CustomResourceDefinitions
-	// among them are added.
+	// among them are added (a CustomResourceDefinition of another apiextensions version is an
+	// error, not silently skipped).
 	Objects []*unstructured.Unstructured
 	// Extra are explicit mappings; they take precedence over CRDs and the built-in table.
 	Extra []Mapping
@@ -74,6 +75,10 @@ func New(opts Options) (*Mapper, error) {
 	}
 	for _, o := range opts.Objects {
 		if !IsCRD(o) {
+			if o != nil && o.GetKind() == CRDKind && strings.HasPrefix(o.GetAPIVersion(), "apiextensions.k8s.io/") {
+				errs = append(errs, fmt.Errorf("%w: CustomResourceDefinition %q is %s; only %s is supported",
+					ErrInvalidMapping, o.GetName(), o.GetAPIVersion(), CRDAPIVersion))
+			}
 			continue
 		}
 		mp, err := FromCRD(o)
@@ -102,6 +107,9 @@ func New(opts Options) (*Mapper, error) {
 func (m *Mapper) add(mp Mapping, source string, lower bool) error {
 	if mp.Kind.Kind == "" || mp.Resource.Resource == "" {
 		return fmt.Errorf("%w: %s: kind and resource must both be set", ErrInvalidMapping, source)
+	}
+	if mp.Kind.Group != mp.Resource.Group {
+		return fmt.Errorf("%w: %s: kind %s and resource %s are in different API groups", ErrInvalidMapping, source, gkString(mp.Kind), mp.Resource)
 	}
 	if old, ok := m.byKind[mp.Kind]; ok {
 		if lower || old == mp {

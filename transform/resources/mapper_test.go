@@ -182,6 +182,12 @@ func TestNewErrors(t *testing.T) {
 		{"two kinds one resource", resources.Options{Objects: []*unstructured.Unstructured{decode(t, widget), decode(t, crd("example.com", "Gadget", "widgets", "Namespaced"))}},
 			[]string{`maps resource widgets.example.com to kind Gadget.example.com, but it already belongs to kind Widget.example.com`}},
 		{"empty extra", resources.Options{Extra: []resources.Mapping{{}}}, []string{"extra mapping [0]: kind and resource must both be set"}},
+		{"groups differ", resources.Options{Extra: []resources.Mapping{{
+			Kind:     schema.GroupKind{Group: "a.io", Kind: "X"},
+			Resource: schema.GroupResource{Group: "b.io", Resource: "xs"},
+		}}}, []string{"extra mapping [0]: kind X.a.io and resource xs.b.io are in different API groups"}},
+		{"v1beta1 CRD", resources.Options{Objects: []*unstructured.Unstructured{decode(t, strings.Replace(widget, "apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1", 1))}},
+			[]string{`CustomResourceDefinition "widgets.example.com" is apiextensions.k8s.io/v1beta1; only apiextensions.k8s.io/v1 is supported`}},
 		{"all problems at once", resources.Options{
 			Extra:   []resources.Mapping{{}},
 			Objects: []*unstructured.Unstructured{decode(t, crd("example.com", "Widget", "widgets", "Global"))},
