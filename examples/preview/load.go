@@ -54,7 +54,8 @@ func (e *inputError) Unwrap() []error { return []error{ErrInput, e.Err} }
 var yamlExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // loadPaths reads every path: a file is read as is; a directory is walked recursively in
-// lexical order and its .yaml, .yml and .json files are read. It returns every document it
+// lexical order, skipping hidden directories (.git), and its .yaml, .yml and .json files are
+// read. It returns every document it
 // could decode, in order, and every problem found (joined); the caller must not use the
 // documents for output when the error is not nil, only to look for more problems.
 func loadPaths(paths []string) ([]document, error) {
@@ -93,6 +94,9 @@ func expand(path string) ([]string, error) {
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return &inputError{Where: p, Err: unwrapPathError(err)}
+		}
+		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // .git and the like
 		}
 		if !d.IsDir() && yamlExtensions[strings.ToLower(filepath.Ext(p))] {
 			files = append(files, p)

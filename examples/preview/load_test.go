@@ -167,6 +167,7 @@ func TestLoadPaths(t *testing.T) {
 	write("sub/c.json", `{"kind": "C", "metadata": {"name": "c"}}`)
 	write("notes.txt", "kind: [not read")
 	write("explicit.txt", "kind: E\nmetadata: {name: e}\n")
+	write(".git/config.yaml", "kind: [hidden directories are not read")
 
 	t.Run("directories are walked recursively in lexical order", func(t *testing.T) {
 		docs, err := loadPaths([]string{dir})
@@ -175,7 +176,7 @@ func TestLoadPaths(t *testing.T) {
 		for _, d := range docs {
 			got = append(got, d.Object["kind"].(string))
 		}
-		assert.Equal(t, []string{"A", "B", "C"}, got, "notes.txt is not a YAML file name")
+		assert.Equal(t, []string{"A", "B", "C"}, got, "notes.txt is not a YAML file name, .git is hidden")
 	})
 	t.Run("a file named explicitly is read whatever its name", func(t *testing.T) {
 		docs, err := loadPaths([]string{filepath.Join(dir, "explicit.txt")})
