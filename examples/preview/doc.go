@@ -7,8 +7,8 @@
 // # Inputs
 //
 // Each -f names a file or a directory; directories are read recursively, in lexical order,
-// skipping hidden directories, taking *.yaml, *.yml and *.json files; a file named explicitly is read whatever its name.
-// Files hold `---`-separated YAML documents; empty documents are skipped. Messages name a
+// skipping hidden directories, taking *.yaml, *.yml and *.json files; a file named
+// explicitly is read whatever its name. Files hold `---`-separated YAML documents; empty documents are skipped. Messages name a
 // document as `file#index (line N)`, the index counting the file's documents from 0.
 // Documents are routed by kind:
 //
