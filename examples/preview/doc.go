@@ -8,8 +8,9 @@
 //
 // Each -f names a file or a directory; directories are read recursively, in lexical order,
 // skipping hidden directories, taking *.yaml, *.yml and *.json files; a file named
-// explicitly is read whatever its name. Files hold `---`-separated YAML documents; empty documents are skipped. Messages name a
-// document as `file#index (line N)`, the index counting the file's documents from 0.
+// explicitly is read whatever its name. Files hold `---`-separated YAML documents; empty
+// documents are skipped. Messages name a document as `file#index (line N)`, the index counting
+// the file's documents from 0.
 // Documents are routed by kind:
 //
 //   - ManagedCluster (cluster.open-cluster-management.io) → the WEC inventory; its name is the
