@@ -35,8 +35,8 @@ type Report struct {
 	// CustomTransform for a resource no known kind has, an empty spec.remove. Deterministic
 	// order.
 	Warnings []string
-	// CustomTransforms names the CustomTransforms that apply (at least one valid entry or
-	// none, but usable as a whole), sorted.
+	// CustomTransforms names the CustomTransforms the pipeline applies: those usable as a
+	// whole, even when some of their entries were invalid and left out. Sorted.
 	CustomTransforms []string
 }
 
