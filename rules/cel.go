@@ -25,9 +25,6 @@ const (
 	varVariables  = "variables"
 )
 
-// clusterFields are the members of `cluster`.
-var clusterFields = []string{"name", "labels", "annotations", "configMap"}
-
 // maxExpressionLength bounds the text of one expression (the parser has its own limits too).
 const maxExpressionLength = 10_000
 
@@ -166,13 +163,7 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 		p.addf(field, "must be %s expression, but its type is %s", want.article(), out)
 		return nil
 	}
-	deps, derrs := analyzeDeps(ast.NativeRep())
-	for _, de := range derrs {
-		p.add(field, positionOf(ast, de.id), de.err)
-	}
-	if len(derrs) > 0 {
-		return nil
-	}
+	deps := analyzeDeps(ast.NativeRep())
 	prg, err := env.Program(ast,
 		cel.EvalOptions(cel.OptOptimize),
 		cel.CostLimit(costLimit),

@@ -18,12 +18,12 @@ import (
 // checker's "undeclared reference".
 func checkNames(a *cel.Ast, sc scope) []depError {
 	var out []depError
-	var visit func(e celast.Expr)
-	visit = func(e celast.Expr) {
+	var visit func(e celast.Expr, shadowed []string)
+	visit = func(e celast.Expr, shadowed []string) {
 		switch e.Kind() {
 		case celast.SelectKind:
 			s := e.AsSelect()
-			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == varVariables {
+			if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == varVariables && !slices.Contains(shadowed, varVariables) {
 				switch {
 				case !sc.variables:
 					out = append(out, depError{e.ID(), fmt.Errorf("variables are not visible here (this expression sees %s)", sc.what)})
@@ -37,19 +37,34 @@ func checkNames(a *cel.Ast, sc scope) []depError {
 				return
 			}
 		case celast.IdentKind:
-			switch n := e.AsIdent(); {
+			n := e.AsIdent()
+			switch {
+			case slices.Contains(shadowed, n):
 			case n == varVariables:
 				out = append(out, depError{e.ID(), errors.New("variables must be used as variables.<name>")})
 			case (n == varCluster || n == varProperties) && !sc.wec:
 				out = append(out, depError{e.ID(), fmt.Errorf("%s is not visible here (this expression sees %s)", n, sc.what)})
 			}
 			return
+		case celast.ComprehensionKind:
+			// Iteration and accumulator variables shadow the top-level names inside the loop.
+			cp := e.AsComprehension()
+			visit(cp.IterRange(), shadowed)
+			visit(cp.AccuInit(), shadowed)
+			inner := append(slices.Clone(shadowed), cp.IterVar(), cp.AccuVar())
+			if cp.HasIterVar2() {
+				inner = append(inner, cp.IterVar2())
+			}
+			visit(cp.LoopCondition(), inner)
+			visit(cp.LoopStep(), inner)
+			visit(cp.Result(), inner)
+			return
 		}
 		for _, c := range children(e) {
-			visit(c)
+			visit(c, shadowed)
 		}
 	}
-	visit(a.NativeRep().Expr())
+	visit(a.NativeRep().Expr(), nil)
 	return out
 }
 
@@ -87,130 +102,135 @@ func children(e celast.Expr) []celast.Expr {
 	return nil
 }
 
-// depError is a problem found by the dependency analysis (an unknown cluster field).
+// depError is a name an expression may not use, at the expression node that uses it.
 type depError struct {
 	id  int64
 	err error
 }
 
 // analyzeDeps walks a checked AST and records which WEC inputs it reads: keyed reads of
-// properties, labels, annotations and ConfigMap data where the key is a constant, whole maps
-// otherwise.
-func analyzeDeps(a *celast.AST) (customization.Dependencies, []depError) {
-	var d customization.Dependencies
-	var errs []depError
-	var visit func(e celast.Expr)
-	// clusterMap returns which cluster member e selects (cluster.labels → "labels").
-	clusterMap := func(e celast.Expr) string {
-		if e.Kind() != celast.SelectKind || e.AsSelect().IsTestOnly() {
-			return ""
-		}
-		s := e.AsSelect()
-		if s.Operand().Kind() == celast.IdentKind && s.Operand().AsIdent() == varCluster {
-			return s.FieldName()
-		}
-		return ""
-	}
-	addKeyed := func(target string, key string) {
-		switch target {
-		case varProperties:
-			d.AddProperty(key)
-		case "labels":
-			d.AddLabel(key)
-		case "annotations":
-			d.AddAnnotation(key)
-		case "configMap":
-			d.AddConfigMap(key)
-		}
-	}
-	addAll := func(target string) {
-		switch target {
-		case varProperties:
-			d.AllProperties = true
-		case "labels":
-			d.AllLabels = true
-		case "annotations":
-			d.AllAnnotations = true
-		case "configMap":
-			d.AllConfigMap = true
-		case varCluster:
-			d.AllLabels, d.AllAnnotations, d.AllConfigMap = true, true, true
-		}
-	}
-	// mapOf names the keyed map e denotes: "properties", or a cluster member.
-	mapOf := func(e celast.Expr) string {
-		if e.Kind() == celast.IdentKind && e.AsIdent() == varProperties {
+// properties, labels, annotations and ConfigMap data where the key is a constant
+// (properties.k, properties['k'], properties[?'k'], properties.?k, has(properties.k),
+// 'k' in properties, and the same below cluster.labels, .annotations and .configMap); any
+// other use of such a map counts as reading all of it. cluster.name is the WEC's identity and
+// no dependency. Comprehension variables that shadow a name are not reads of it.
+func analyzeDeps(a *celast.AST) customization.Dependencies {
+	var w depWalker
+	w.visit(a.Expr(), nil)
+	return w.d
+}
+
+type depWalker struct {
+	d customization.Dependencies
+}
+
+// mapOf names the keyed WEC map e denotes: "properties", or "labels", "annotations",
+// "configMap" for cluster.<member>; "" otherwise.
+func mapOf(e celast.Expr, shadowed []string) string {
+	switch e.Kind() {
+	case celast.IdentKind:
+		if e.AsIdent() == varProperties && !slices.Contains(shadowed, varProperties) {
 			return varProperties
 		}
-		switch m := clusterMap(e); m {
+	case celast.SelectKind:
+		s := e.AsSelect()
+		if s.IsTestOnly() || s.Operand().Kind() != celast.IdentKind || s.Operand().AsIdent() != varCluster || slices.Contains(shadowed, varCluster) {
+			return ""
+		}
+		switch f := s.FieldName(); f {
 		case "labels", "annotations", "configMap":
-			return m
+			return f
 		}
-		return ""
 	}
-	constKey := func(e celast.Expr) (string, bool) {
-		if e.Kind() != celast.LiteralKind {
-			return "", false
+	return ""
+}
+
+func constKey(e celast.Expr) (string, bool) {
+	if e.Kind() != celast.LiteralKind {
+		return "", false
+	}
+	s, ok := e.AsLiteral().(types.String)
+	return string(s), ok
+}
+
+func (w *depWalker) keyed(m, key string) {
+	switch m {
+	case varProperties:
+		w.d.AddProperty(key)
+	case "labels":
+		w.d.AddLabel(key)
+	case "annotations":
+		w.d.AddAnnotation(key)
+	case "configMap":
+		w.d.AddConfigMap(key)
+	}
+}
+
+func (w *depWalker) all(m string) {
+	switch m {
+	case varProperties:
+		w.d.AllProperties = true
+	case "labels":
+		w.d.AllLabels = true
+	case "annotations":
+		w.d.AllAnnotations = true
+	case "configMap":
+		w.d.AllConfigMap = true
+	case varCluster:
+		w.d.AllLabels, w.d.AllAnnotations, w.d.AllConfigMap = true, true, true
+	}
+}
+
+func (w *depWalker) visit(e celast.Expr, shadowed []string) {
+	switch e.Kind() {
+	case celast.IdentKind:
+		if n := e.AsIdent(); (n == varProperties || n == varCluster) && !slices.Contains(shadowed, n) {
+			w.all(n)
 		}
-		s, ok := e.AsLiteral().(types.String)
-		return string(s), ok
-	}
-	visit = func(e celast.Expr) {
-		switch e.Kind() {
-		case celast.IdentKind:
-			switch e.AsIdent() {
-			case varProperties, varCluster:
-				addAll(e.AsIdent())
-			}
-		case celast.SelectKind:
-			s := e.AsSelect()
-			if m := mapOf(s.Operand()); m != "" {
-				addKeyed(m, s.FieldName())
-				return
-			}
-			if s.Operand().Kind() == celast.IdentKind && s.Operand().AsIdent() == varCluster {
-				if !slices.Contains(clusterFields, s.FieldName()) {
-					errs = append(errs, depError{e.ID(), fmt.Errorf("cluster has no field %q (it has %v)", s.FieldName(), clusterFields)})
-					return
-				}
-				if s.FieldName() != "name" {
-					addAll(s.FieldName())
-				}
-				return
-			}
-			visit(s.Operand())
-		case celast.CallKind:
-			c := e.AsCall()
-			args := c.Args()
+		return
+	case celast.SelectKind:
+		s := e.AsSelect()
+		if m := mapOf(s.Operand(), shadowed); m != "" {
+			w.keyed(m, s.FieldName())
+			return
+		}
+		if m := mapOf(e, shadowed); m != "" {
+			w.all(m) // cluster.labels as a whole
+			return
+		}
+		if op := s.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == varCluster && !slices.Contains(shadowed, varCluster) {
+			return // cluster.name
+		}
+	case celast.CallKind:
+		c := e.AsCall()
+		args := c.Args()
+		if len(args) == 2 {
+			m, key := "", args[1]
 			switch c.FunctionName() {
 			case operators.Index, operators.OptIndex, operators.OptSelect:
-				if len(args) == 2 {
-					if m := mapOf(args[0]); m != "" {
-						if k, ok := constKey(args[1]); ok {
-							addKeyed(m, k)
-							return
-						}
-					}
-				}
+				m = mapOf(args[0], shadowed)
 			case operators.In:
-				if len(args) == 2 {
-					if m := mapOf(args[1]); m != "" {
-						if k, ok := constKey(args[0]); ok {
-							addKeyed(m, k)
-							return
-						}
-					}
-				}
+				m, key = mapOf(args[1], shadowed), args[0]
 			}
-			for _, ch := range children(e) {
-				visit(ch)
-			}
-		default:
-			for _, ch := range children(e) {
-				visit(ch)
+			if k, ok := constKey(key); ok && m != "" {
+				w.keyed(m, k)
+				return
 			}
 		}
+	case celast.ComprehensionKind:
+		cp := e.AsComprehension()
+		w.visit(cp.IterRange(), shadowed)
+		w.visit(cp.AccuInit(), shadowed)
+		inner := append(slices.Clone(shadowed), cp.IterVar(), cp.AccuVar())
+		if cp.HasIterVar2() {
+			inner = append(inner, cp.IterVar2())
+		}
+		w.visit(cp.LoopCondition(), inner)
+		w.visit(cp.LoopStep(), inner)
+		w.visit(cp.Result(), inner)
+		return
 	}
-	visit(a.Expr())
-	return d, errs
+	for _, ch := range children(e) {
+		w.visit(ch, shadowed)
+	}
 }

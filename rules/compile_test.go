@@ -318,3 +318,10 @@ func TestCompileEmptyAndNilDocuments(t *testing.T) {
 	assert.Equal(t, []string{"e: empty document"}, errorLines(err))
 	assert.True(t, errors.Is(err, ErrCompile))
 }
+
+func TestComprehensionVariablesShadowTopLevelNames(t *testing.T) {
+	s, err := Compile([]Document{doc(t, "x", ruleDoc(`match: {condition: "[1, 2].exists(cluster, cluster > 1) && [3].all(variables, variables > 0)"}
+`+okAction))})
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Len())
+}
