@@ -27,6 +27,15 @@ func child(field, key string) string {
 // item returns the field path of list item i below field.
 func item(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
 
+// wrongType reports that v (nil when the field is missing or null) is not what field needs.
+func (r *reader) wrongType(field, want string, v any) {
+	if v == nil {
+		r.p.addf(field, "required (%s)", want)
+		return
+	}
+	r.p.addf(field, "must be %s, not %s", want, describe(v))
+}
+
 func describe(v any) string {
 	switch v.(type) {
 	case nil:
@@ -49,7 +58,7 @@ func describe(v any) string {
 func (r *reader) object(v any, field string, known ...string) (map[string]any, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		r.p.addf(field, "must be a map, not %s", describe(v))
+		r.wrongType(field, "a map", v)
 		return nil, false
 	}
 	keys := make([]string, 0, len(m))
@@ -69,7 +78,7 @@ func (r *reader) object(v any, field string, known ...string) (map[string]any, b
 func (r *reader) list(v any, field string) ([]any, bool) {
 	l, ok := v.([]any)
 	if !ok {
-		r.p.addf(field, "must be a list, not %s", describe(v))
+		r.wrongType(field, "a list", v)
 	}
 	return l, ok
 }
@@ -78,7 +87,7 @@ func (r *reader) list(v any, field string) ([]any, bool) {
 func (r *reader) str(v any, field string) (string, bool) {
 	s, ok := v.(string)
 	if !ok {
-		r.p.addf(field, "must be a string, not %s", describe(v))
+		r.wrongType(field, "a string", v)
 	}
 	return s, ok
 }
