@@ -116,4 +116,3 @@ func prepareAll(tb testing.TB, p *transform.Pipeline, objs []*unstructured.Unstr
 	}
 	return preps
 }
-
