@@ -4,6 +4,7 @@ package tools
 
 import (
 	_ "github.com/evanphx/json-patch/v5"
+	_ "github.com/go-logr/logr"
 	_ "github.com/google/cel-go/cel"
 	_ "github.com/stretchr/testify/require"
 	_ "k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,5 +14,4 @@ import (
 	_ "open-cluster-management.io/api/client/work/clientset/versioned"
 	_ "sigs.k8s.io/controller-runtime/pkg/envtest"
 	_ "sigs.k8s.io/kustomize/kyaml/kio"
-	_ "github.com/go-logr/logr"
 )
