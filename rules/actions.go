@@ -46,6 +46,7 @@ type actionCompiler struct {
 	env   *cel.Env
 	r     *rule
 	names []string // variables visible to actions
+	exprs []*expr   // the actions' expressions in evaluation order
 }
 
 func (ac *actionCompiler) action(v any, field string) action {
@@ -140,7 +141,11 @@ func (ac *actionCompiler) expression(v any, field string, want resultKind) *expr
 	if !ok {
 		return nil
 	}
-	return compileExpr(ac.env, ac.rd.p, field, text, want, ac.opts.costLimit, actionScope(ac.names))
+	x := compileExpr(ac.env, ac.rd.p, field, text, want, ac.opts.costLimit, actionScope(ac.names))
+	if x != nil {
+		ac.exprs = append(ac.exprs, x)
+	}
+	return x
 }
 
 // setAction writes a CEL value or a template's string at every target of a path.

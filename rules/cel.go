@@ -125,6 +125,8 @@ type expr struct {
 	want  resultKind
 	deps  customization.Dependencies
 	out   *cel.Type
+	// readsObject is set when the expression mentions object.
+	readsObject bool
 }
 
 // scope says which names an expression may use besides object.
@@ -163,7 +165,7 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 		p.addf(field, "must be %s expression, but its type is %s", want.article(), out)
 		return nil
 	}
-	deps := analyzeDeps(ast.NativeRep())
+	deps, readsObject := analyzeDeps(ast.NativeRep())
 	prg, err := env.Program(ast,
 		cel.EvalOptions(cel.OptOptimize),
 		cel.CostLimit(costLimit),
@@ -175,7 +177,7 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 		p.add(field, nil, err)
 		return nil
 	}
-	return &expr{field: field, prg: prg, want: want, deps: deps, out: out}
+	return &expr{field: field, prg: prg, want: want, deps: deps, out: out, readsObject: readsObject}
 }
 
 func addIssues(p *problems, field string, iss *cel.Issues) {

@@ -113,15 +113,17 @@ type depError struct {
 // (properties.k, properties['k'], properties[?'k'], properties.?k, has(properties.k),
 // 'k' in properties, and the same below cluster.labels, .annotations and .configMap); any
 // other use of such a map counts as reading all of it. cluster.name is the WEC's identity and
-// no dependency. Comprehension variables that shadow a name are not reads of it.
-func analyzeDeps(a *celast.AST) customization.Dependencies {
+// no dependency. Comprehension variables that shadow a name are not reads of it. It also
+// reports whether the expression reads object.
+func analyzeDeps(a *celast.AST) (customization.Dependencies, bool) {
 	var w depWalker
 	w.visit(a.Expr(), nil)
-	return w.d
+	return w.d, w.object
 }
 
 type depWalker struct {
-	d customization.Dependencies
+	d      customization.Dependencies
+	object bool
 }
 
 // mapOf names the keyed WEC map e denotes: "properties", or "labels", "annotations",
@@ -184,8 +186,15 @@ func (w *depWalker) all(m string) {
 func (w *depWalker) visit(e celast.Expr, shadowed []string) {
 	switch e.Kind() {
 	case celast.IdentKind:
-		if n := e.AsIdent(); (n == varProperties || n == varCluster) && !slices.Contains(shadowed, n) {
+		n := e.AsIdent()
+		if slices.Contains(shadowed, n) {
+			return
+		}
+		switch n {
+		case varProperties, varCluster:
 			w.all(n)
+		case varObject:
+			w.object = true
 		}
 		return
 	case celast.SelectKind:

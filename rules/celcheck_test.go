@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,6 +40,7 @@ func TestAnalyzeDepsIsKeyedWhereItCanBe(t *testing.T) {
 			require.Empty(t, p.errs)
 			require.NotNil(t, x)
 			assert.Equal(t, tc.want, x.deps)
+			assert.Equal(t, strings.Contains(tc.expr, "object"), x.readsObject)
 		})
 	}
 }

@@ -68,6 +68,26 @@ type rule struct {
 	varIndex map[string]int // "variables.NAME" → index in vars
 	varNames []string
 	actions  []action
+	// fork: apply the actions to a fork of the object, adopted on success, because a failure
+	// must roll back (onError Ignore) or because an expression may read object after the
+	// rule's first write and must see it as the rule began.
+	fork bool
+}
+
+// needsSnapshot reports whether object may be read after a write of the same rule: by a
+// variable (evaluated lazily, whenever first used) or by any action expression but the first.
+func needsSnapshot(vars, actionExprs []*expr) bool {
+	for _, v := range vars {
+		if v != nil && v.readsObject {
+			return true
+		}
+	}
+	for i, x := range actionExprs {
+		if i > 0 && x.readsObject {
+			return true
+		}
+	}
+	return false
 }
 
 // Len returns the number of rules.
@@ -236,6 +256,7 @@ func (c *compiler) rule(d Document) (*rule, *problems) {
 				r.actions = append(r.actions, act)
 			}
 		}
+		r.fork = r.ignore || needsSnapshot(r.vars, ac.exprs)
 	}
 	return r, p
 }

@@ -128,8 +128,9 @@ type varState struct {
 	err  error
 }
 
-// rule applies r to obj when it matches. The rule's writes go to a fork of obj, adopted only
-// when every action succeeded, so a failed rule leaves obj as it was.
+// rule applies r to obj when it matches. When the rule needs it (see rule.fork) its writes go
+// to a fork of obj, adopted only when every action succeeded, so that a failed rule leaves obj
+// as it was and `object` keeps showing the object as the rule began.
 func (ev *pairEval) rule(r *rule, obj *transform.Object) error {
 	root := obj.Root()
 	ev.begin(r, root)
@@ -145,14 +146,19 @@ func (ev *pairEval) rule(r *rule, obj *transform.Object) error {
 	if ok, err := ev.clusterMatches(&r.clusters); err != nil || !ok {
 		return err
 	}
-	fork := obj.Fork()
+	target := obj
+	if r.fork {
+		target = obj.Fork()
+	}
 	for _, a := range r.actions {
-		fork.SetBy(a.by())
-		if err := a.apply(ev, fork); err != nil {
+		target.SetBy(a.by())
+		if err := a.apply(ev, target); err != nil {
 			return err
 		}
 	}
-	obj.Adopt(fork)
+	if r.fork {
+		obj.Adopt(target)
+	}
 	return nil
 }
 
