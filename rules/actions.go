@@ -46,7 +46,7 @@ type actionCompiler struct {
 	env   *cel.Env
 	r     *rule
 	names []string // variables visible to actions
-	exprs []*expr   // the actions' expressions in evaluation order
+	exprs []*expr  // the actions' expressions in evaluation order
 }
 
 func (ac *actionCompiler) action(v any, field string) action {
