@@ -45,8 +45,15 @@ type actionCompiler struct {
 	rd    reader
 	env   *cel.Env
 	r     *rule
-	names []string // variables visible to actions
-	exprs []*expr  // the actions' expressions in evaluation order
+	names []string     // variables visible to actions
+	exprs []actionExpr // the actions' expressions in evaluation order
+	index int          // the index of the action being compiled
+}
+
+// actionExpr is an action's expression and the index of its action.
+type actionExpr struct {
+	x      *expr
+	action int
 }
 
 func (ac *actionCompiler) action(v any, field string) action {
@@ -143,7 +150,7 @@ func (ac *actionCompiler) expression(v any, field string, want resultKind) *expr
 	}
 	x := compileExpr(ac.env, ac.rd.p, field, text, want, ac.opts.costLimit, actionScope(ac.names))
 	if x != nil {
-		ac.exprs = append(ac.exprs, x)
+		ac.exprs = append(ac.exprs, actionExpr{x: x, action: ac.index})
 	}
 	return x
 }

@@ -75,15 +75,16 @@ type rule struct {
 }
 
 // needsSnapshot reports whether object may be read after a write of the same rule: by a
-// variable (evaluated lazily, whenever first used) or by any action expression but the first.
-func needsSnapshot(vars, actionExprs []*expr) bool {
+// variable (evaluated lazily, whenever first used) or by an action expression other than the
+// first expression of the first action.
+func needsSnapshot(vars []*expr, actionExprs []actionExpr) bool {
 	for _, v := range vars {
 		if v != nil && v.readsObject {
 			return true
 		}
 	}
-	for i, x := range actionExprs {
-		if i > 0 && x.readsObject {
+	for i, ae := range actionExprs {
+		if ae.x.readsObject && (i > 0 || ae.action > 0) {
 			return true
 		}
 	}
@@ -252,6 +253,7 @@ func (c *compiler) rule(d Document) (*rule, *problems) {
 		}
 		ac := actionCompiler{compiler: c, rd: rd, env: env, r: r, names: r.varNames}
 		for i, a := range l {
+			ac.index = i
 			if act := ac.action(a, item("spec.actions", i)); act != nil {
 				r.actions = append(r.actions, act)
 			}

@@ -216,3 +216,33 @@ actions:
 	assert.Empty(t, res[0].Object.GetLabels(), "the skipped rule's earlier action is rolled back")
 	assert.Empty(t, res[0].Changes)
 }
+
+func TestObjectIsTheObjectAsTheRuleBegan(t *testing.T) {
+	tests := []struct {
+		name, spec string
+		fork       bool
+		want       string
+	}{
+		{"later action reads object", `actions:
+- replicas: {value: 10}
+- set: {path: $.metadata.annotations.seen, value: "string(object.spec.replicas)"}`, true, "1"},
+		{"variable reads object", `variables:
+- {name: r, expression: "object.spec.replicas"}
+actions:
+- replicas: {value: 10}
+- set: {path: $.metadata.annotations.seen, value: "string(variables.r)"}`, true, "1"},
+		{"only the first expression reads object", `actions:
+- set: {path: $.metadata.annotations.seen, value: "string(object.spec.replicas)"}
+- replicas: {value: 10}`, false, "1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := compileSpec(t, tc.spec)
+			assert.Equal(t, tc.fork, s.rules[0].fork)
+			res := render(t, s, deployment(), mustWEC(t, "w", nil))
+			require.NoError(t, res[0].Err)
+			assert.Equal(t, tc.want, res[0].Object.GetAnnotations()["seen"])
+			assert.Equal(t, int64(10), res[0].Object.Object["spec"].(map[string]any)["replicas"])
+		})
+	}
+}
