@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 	workv1 "open-cluster-management.io/api/work/v1"
@@ -176,11 +178,14 @@ func subset(want, have map[string]string) bool {
 	return true
 }
 
+// conflictBackoff retries an update that lost a race up to 10 times over about 5 seconds.
+var conflictBackoff = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, Factor: 2, Jitter: 0.5, Cap: 2 * time.Second}
+
 // update writes want's spec, labels and annotations over the live ManifestWork, re-reading on
 // conflict. Labels and annotations others added are kept.
 func (d *Deliverer) update(ctx context.Context, want *workv1.ManifestWork) error {
 	works := d.client.WorkV1().ManifestWorks(want.Namespace)
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(conflictBackoff, func() error {
 		cur, err := works.Get(ctx, want.Name, metav1.GetOptions{})
 		if err != nil {
 			return err

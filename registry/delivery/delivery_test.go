@@ -210,7 +210,7 @@ func TestApplyConcurrentWritersConverge(t *testing.T) {
 func TestStatusReadback(t *testing.T) {
 	d, work, ns := setup(t, Options{MaxBytes: 4 * 1024})
 	ctx := context.Background()
-	objs := []Object{{Object: deployment("apps", "web", "nginx")}, {Object: configMap("apps", "settings", 3000)}}
+	objs := []Object{{Object: deployment("apps", "web", "nginx")}, {Object: configMap("apps", "settings", 3900)}}
 	rep, err := d.Apply(ctx, ns, "bp/web", objs)
 	require.NoError(t, err)
 	require.Len(t, rep.Created, 2)
