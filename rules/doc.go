@@ -63,11 +63,12 @@
 // # Evaluation
 //
 // [Set.Stage] returns the per-WEC stage. Per object it selects the rules whose resources,
-// namespaces and names match (the object's identity as the WEC-independent stages left it);
-// per pair it checks the label selector and condition against the object as it stands, then
-// the clusters selector, then applies the actions. A failure with onError Fail fails the pair
-// with a [transform.RenderError] naming the rule and field (`rule r: spec.actions[0].set.value`);
-// the pair's trace shows what was done up to the failure. With onError Ignore the rule is
+// namespaces and names match (the object's identity as the WEC-independent stages left it;
+// an object without a namespace matches no namespaces list); per pair it checks the label
+// selector and condition against the object as it stands, then the clusters selector, then
+// applies the actions. A failure with onError Fail fails the pair with a
+// [transform.RenderError] naming the rule and field (`rule r: spec.actions[0].set.value`); the
+// pair's trace shows what was done up to the failure. With onError Ignore the rule is
 // skipped for that pair with a warning and its writes are rolled back: such rules (and rules
 // whose variables or later actions read `object`, which must keep showing the object as the
 // rule began) write to a fork of the object that is adopted only when every action
