@@ -40,6 +40,8 @@ var (
 
 // fleet is the state the subtests of TestE2EFleet share.
 type fleet struct {
+	// t is the top-level test: cleanups that must outlive a subtest register on it.
+	t      *testing.T
 	env    *e2e.Env
 	hub    *e2e.Hub
 	spokes map[string]*e2e.Spoke
@@ -57,7 +59,7 @@ type fleet struct {
 func TestE2EFleet(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
-	f := &fleet{env: e2e.New(t), spokes: map[string]*e2e.Spoke{}, agents: map[string]*e2e.RegistrationAgent{}, start: time.Now()}
+	f := &fleet{t: t, env: e2e.New(t), spokes: map[string]*e2e.Spoke{}, agents: map[string]*e2e.RegistrationAgent{}, start: time.Now()}
 
 	// Hub and spokes start in parallel, each from empty data directories.
 	var wg sync.WaitGroup
@@ -270,18 +272,19 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 		Source:    loop.Sources{loop.Static(nsObjs), loop.NewCluster(dyn, demoNS, []schema.GroupVersionResource{deploymentsGVR, configMapsGVR})},
 		Clusters:  sel,
 		SourceKey: sourceKey,
-		Log:       fileLogger(t, f.env),
+		Log:       fileLogger(f.t, f.env),
 	})
 	require.NoError(t, err)
 	f.controller = c
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(runCtx) }()
-	// Stop the loop before the planes (cleanups run last-registered first).
-	t.Cleanup(func() {
+	// The loop runs until the whole test ends, and stops before the planes (cleanups run
+	// last-registered first).
+	f.t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
-			t.Errorf("transport loop: %v", err)
+			f.t.Errorf("transport loop: %v", err)
 		}
 	})
 

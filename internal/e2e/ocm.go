@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +28,30 @@ const AgentNamespace = "open-cluster-management-agent"
 // BootstrapClusterRole is the ClusterRole clusteradm init binds to the bootstrap
 // ServiceAccount.
 const BootstrapClusterRole = "open-cluster-management:bootstrap"
+
+// StartControllerManager runs kube-controller-manager on cp with the given controllers; with
+// signing, it signs approved CSRs with cp's CA (the API server's client CA).
+func (e *Env) StartControllerManager(cp *ControlPlane, signing bool, controllers ...string) (*Process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
+		"--kubeconfig", cp.AdminKubeconfig,
+		"--authentication-kubeconfig", cp.AdminKubeconfig,
+		"--authorization-kubeconfig", cp.AdminKubeconfig,
+		"--controllers", strings.Join(controllers, ","),
+		"--leader-elect=false",
+		"--root-ca-file", cp.CAFile,
+		"--service-account-private-key-file", cp.saKeyFile,
+		"--bind-address", "127.0.0.1",
+		"--secure-port", strconv.Itoa(port),
+	}
+	if signing {
+		args = append(args, "--cluster-signing-cert-file", cp.CAFile, "--cluster-signing-key-file", cp.CAKeyFile)
+	}
+	return e.Start(cp.Name+"-kube-controller-manager", TierAgent, "kube-controller-manager", args...)
+}
 
 // Hub is a control plane running kube-controller-manager (signing CSRs with the hub CA) and
 // OCM's hub registration controller, with OCM's hub CRDs and the bootstrap identity clusteradm
@@ -54,22 +79,7 @@ func (e *Env) StartHub(ctx context.Context) (*Hub, error) {
 	if h.Work, err = workclient.NewForConfig(cp.Config); err != nil {
 		return nil, err
 	}
-	kcmPort, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	h.ControllerManager, err = e.Start("hub-kube-controller-manager", TierAgent, "kube-controller-manager",
-		"--kubeconfig", cp.AdminKubeconfig,
-		"--authentication-kubeconfig", cp.AdminKubeconfig,
-		"--authorization-kubeconfig", cp.AdminKubeconfig,
-		"--controllers", "csrsigning,csrcleaner,garbagecollector,namespace,serviceaccount",
-		"--leader-elect=false",
-		"--cluster-signing-cert-file", cp.CAFile,
-		"--cluster-signing-key-file", cp.CAKeyFile,
-		"--root-ca-file", cp.CAFile,
-		"--service-account-private-key-file", cp.saKeyFile,
-		"--bind-address", "127.0.0.1",
-		"--secure-port", strconv.Itoa(kcmPort))
+	h.ControllerManager, err = e.StartControllerManager(cp, true, "csrsigning", "csrcleaner", "garbagecollector", "namespace", "serviceaccount")
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +158,13 @@ func (h *Hub) installBootstrapIdentity(ctx context.Context) error {
 // registration and work agents run.
 type Spoke struct {
 	*ControlPlane
-	env *Env
+	// ControllerManager runs the namespace and garbage-collector controllers.
+	ControllerManager *Process
+	env               *Env
 }
 
-// StartSpoke starts the WEC named name: control plane, spoke CRDs, agent namespace.
+// StartSpoke starts the WEC named name: control plane, kube-controller-manager (namespace and
+// garbage collector), spoke CRDs, agent namespace.
 func (e *Env) StartSpoke(ctx context.Context, name string) (*Spoke, error) {
 	cp, err := e.StartControlPlane(ctx, name)
 	if err != nil {
@@ -171,7 +184,13 @@ func (e *Env) StartSpoke(ctx context.Context, name string) (*Spoke, error) {
 	if err := cp.EnsureNamespace(ctx, AgentNamespace); err != nil {
 		return nil, err
 	}
-	return &Spoke{ControlPlane: cp, env: e}, nil
+	// A real cluster finalizes deleted namespaces; without this a Namespace delivered by a
+	// ManifestWork never goes away and the ManifestWork's deletion never completes.
+	kcm, err := e.StartControllerManager(cp, false, "namespace", "garbagecollector")
+	if err != nil {
+		return nil, err
+	}
+	return &Spoke{ControlPlane: cp, ControllerManager: kcm, env: e}, nil
 }
 
 // RegistrationAgent is one OCM registration agent process and where it keeps its hub
