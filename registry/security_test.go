@@ -92,7 +92,7 @@ func TestAcceptSecurity(t *testing.T) {
 		name: "an extra organization is refused",
 		wec:  "sec-masters",
 		attempts: []attempt{{as: bootstrapSA(agentsim.BootstrapSA), req: agentsim.Request{Cluster: "sec-masters", Agent: "a1",
-			Organization: []string{agentsim.SubjectPrefix + "sec-masters", "system:masters"}}}},
+			Organization: []string{agentsim.SubjectPrefix + "sec-masters", "cluster-admins"}}}},
 		wantErr: registry.ErrNoCSR,
 	}, {
 		name: "a CSR without the cluster-name label is never considered",
@@ -105,7 +105,7 @@ func TestAcceptSecurity(t *testing.T) {
 		wec:  "sec-relabel",
 		attempts: []attempt{{as: bootstrapSA(agentsim.BootstrapSA), req: agentsim.Request{Cluster: "sec-other", Agent: "a1",
 			Labels: map[string]string{clusterv1.ClusterNameLabelKey: "sec-relabel"}}},
-			{as: bootstrapSA(agentsim.BootstrapSA), req: agentsim.Request{Cluster: "sec-relabel", SkipManagedCluster: true,
+			{as: bootstrapSA(agentsim.BootstrapSA), req: agentsim.Request{Cluster: "sec-relabel",
 				CommonName: agentsim.SubjectPrefix + "sec-relabel:a1", Organization: []string{agentsim.SubjectPrefix + "sec-other"}}}},
 		wantErr: registry.ErrNoCSR,
 	}, {

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -76,7 +77,20 @@ func restConfig(c config) (*rest.Config, error) {
 		&clientcmd.ConfigOverrides{CurrentContext: c.context}).ClientConfig()
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+// lockedWriter serializes writes: the inventory's events print from their own goroutine.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func run(ctx context.Context, args []string, w io.Writer) error {
+	out := &lockedWriter{w: w}
 	c, err := parseFlags(args, out)
 	if err != nil {
 		return err
