@@ -17,7 +17,9 @@ tools:
 test: tools lint
 	WECFORGE_REQUIRE_ENVTEST=1 WECFORGE_REQUIRE_E2E=1 KUBEBUILDER_ASSETS=$$(hack/tools.sh --assets-dir) \
 	  WECFORGE_BIN_DIR=$$(hack/tools.sh --bin-dir) \
-	  $(GO) test -race -count=1 -timeout 40m ./...
+	  $(GO) test -race -count=1 -timeout 40m -skip '^TestE2E' ./...
+	WECFORGE_REQUIRE_E2E=1 WECFORGE_BIN_DIR=$$(hack/tools.sh --bin-dir) \
+	  $(GO) test -v -race -count=1 -timeout 20m -run '^TestE2E' ./internal/e2e/
 
 lint: vet staticcheck
 
