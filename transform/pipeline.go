@@ -136,6 +136,7 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		return res
 	}
 	obj := NewObject(prep.base)
+	obj.trace = make(Trace, 0, 16)
 	env := &Env{Context: ctx, WEC: wec, Deps: &res.Deps, Object: prep.Ref}
 	for _, s := range prep.bound {
 		if err := ctx.Err(); err != nil {
@@ -149,8 +150,15 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		}
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
-	res.Changes = make(Trace, 0, len(prep.trace)+len(obj.trace))
-	res.Changes = append(append(res.Changes, prep.trace...), obj.trace...)
+	switch {
+	case len(obj.trace) == 0:
+		res.Changes = prep.trace[:len(prep.trace):len(prep.trace)] // shared, read-only; appends copy
+	case len(prep.trace) == 0:
+		res.Changes = obj.trace
+	default:
+		res.Changes = make(Trace, 0, len(prep.trace)+len(obj.trace))
+		res.Changes = append(append(res.Changes, prep.trace...), obj.trace...)
+	}
 	if res.Err == nil {
 		res.Object = obj.Unstructured()
 	}

@@ -21,6 +21,7 @@ type Template struct {
 	dynamic bool               // has loops or template calls: see bounds.go
 	keys    []string           // property keys read, sorted
 	allKeys bool               // reads the property map as a whole
+	plan    plan               // fast path for text and {{ .key }} only; nil otherwise
 }
 
 // Parse parses text as a Go text/template with missingkey=error, to be executed over a WEC's
@@ -44,6 +45,7 @@ func Parse(text string, lim Limits) (*Template, error) {
 		return nil, newParseError(err)
 	}
 	t.keys, t.allKeys = analyze(tm) // before instrumentation adds nodes
+	t.plan = makePlan(tm)
 	t.dynamic = instrument(tm)
 	t.tmpl = tm
 	return t, nil
@@ -89,6 +91,11 @@ func (t *Template) Execute(ctx context.Context, wec *customization.WEC, deps *cu
 		return "", ErrNoWEC
 	}
 	t.record(deps)
+	if t.plan != nil {
+		if out, ok := t.plan.run(wec.Properties(), t.lim.MaxStringBytes); ok {
+			return out, nil
+		}
+	}
 	b := budget{bytes: t.lim.MaxStringBytes, steps: t.lim.MaxSteps, maxBytes: t.lim.MaxStringBytes, maxSteps: t.lim.MaxSteps, kind: LimitStringBytes}
 	return t.exec(newOutput(ctx, b, t.lim.MaxStringBytes), wec.Properties())
 }
@@ -108,6 +115,13 @@ func (t *Template) record(deps *customization.Dependencies) {
 
 // exec runs a parsed template into w, charging its output and steps to w's budget.
 func (t *Template) exec(w *output, props map[string]string) (out string, err error) {
+	if t.plan != nil {
+		if out, ok := t.plan.run(props, w.max); ok && len(out) <= w.b.bytes && len(t.plan) <= w.b.steps {
+			w.b.bytes -= len(out)
+			w.b.steps -= len(t.plan)
+			return out, nil
+		}
+	}
 	w.reset(len(t.text))
 	defer func() {
 		// text/template re-panics runtime errors; bad input must never crash a render.

@@ -28,23 +28,27 @@ func (l Location) String() string {
 	if len(l) == 0 {
 		return "."
 	}
-	var b strings.Builder
+	size := 0
+	for _, s := range l {
+		size += len(s.Key) + 4 // a separator, and room for short indexes or quotes
+	}
+	b := make([]byte, 0, size) // one allocation here, one for the string: traces call this per change
 	for _, s := range l {
 		switch {
 		case s.IsIndex:
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(s.Index))
-			b.WriteByte(']')
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.Index), 10)
+			b = append(b, ']')
 		case isPlainName(s.Key):
-			b.WriteByte('.')
-			b.WriteString(s.Key)
+			b = append(b, '.')
+			b = append(b, s.Key...)
 		default:
-			b.WriteByte('[')
-			b.WriteString(strconv.Quote(s.Key))
-			b.WriteByte(']')
+			b = append(b, '[')
+			b = strconv.AppendQuote(b, s.Key)
+			b = append(b, ']')
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // Pointer formats the location as an RFC 6901 JSON Pointer (`/spec/ports/0/nodePort`).
