@@ -69,11 +69,11 @@ var (
 type imagePart struct {
 	name string // registry, repository, tag, digest
 	tmpl *templates.Template
-	re   *regexp.Regexp
+	ok   func(string) bool
 }
 
 func (ip imagePart) check(v string) error {
-	if !ip.re.MatchString(v) {
+	if !ip.ok(v) {
 		return fmt.Errorf("%w: invalid image %s %q", ErrResultType, ip.name, v)
 	}
 	return nil
@@ -90,8 +90,44 @@ type imageAction struct {
 
 var imageParts = []struct {
 	name string
-	re   *regexp.Regexp
-}{{"registry", registryRE}, {"repository", repositoryRE}, {"tag", tagRE}, {"digest", digestRE}}
+	ok   func(string) bool
+}{{"registry", validRegistry}, {"repository", repositoryRE.MatchString}, {"tag", validTag}, {"digest", digestRE.MatchString}}
+
+// validRegistry is registryRE without the regexp engine (it runs per pair).
+func validRegistry(s string) bool {
+	host, port, hasPort := strings.Cut(s, ":")
+	if hasPort && (port == "" || strings.Trim(port, "0123456789") != "") {
+		return false
+	}
+	if host == "" || !isAlnum(host[0]) || !isAlnum(host[len(host)-1]) {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !isAlnum(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validTag is tagRE without the regexp engine.
+func validTag(s string) bool {
+	if s == "" || len(s) > 128 || !isWord(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isWord(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func isWord(c byte) bool { return isAlnum(c) || c == '_' }
 
 func (ac *actionCompiler) image(v any, field string, b base) action {
 	m, ok := ac.rd.object(v, field, "containers", "registry", "repository", "tag", "digest")
@@ -120,7 +156,7 @@ func (ac *actionCompiler) image(v any, field string, b base) action {
 			good = false
 			continue
 		}
-		part := imagePart{name: ip.name, tmpl: t, re: ip.re}
+		part := imagePart{name: ip.name, tmpl: t, ok: ip.ok}
 		if t.Literal() {
 			if err := part.check(t.Text()); err != nil {
 				ac.rd.p.add(f, nil, err)
