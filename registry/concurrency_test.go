@@ -28,7 +28,9 @@ func TestAcceptConcurrent(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { results[i], errs[i] = registry.Accept(ctx, hub.kube, hub.ocm, "conc-accept", registry.AcceptOptions{}) })
+		wg.Go(func() {
+			results[i], errs[i] = registry.Accept(ctx, hub.kube, hub.ocm, "conc-accept", registry.AcceptOptions{})
+		})
 	}
 	wg.Wait()
 	approvals := 0
