@@ -219,3 +219,11 @@ func mustObject(doc string) *unstructured.Unstructured {
 	}
 	return u
 }
+
+// configMapOf rebuilds a WEC's properties ConfigMap.
+func configMapOf(w *customization.WEC) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: w.Name(), Namespace: customization.PropertiesNamespace},
+		Data:       w.ConfigMapData(),
+	}
+}
