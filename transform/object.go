@@ -245,34 +245,46 @@ func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, cre
 		if !ok {
 			return nil, fmt.Errorf("%s does not exist", at)
 		}
-		owned, err := o.ownContainer(v, at)
+		owned, copied, err := o.ownContainer(v, at)
 		if err != nil {
 			return nil, err
 		}
-		c[s.Key] = owned
+		if copied {
+			c[s.Key] = owned
+		}
 		return owned, nil
 	case []any:
 		if !s.IsIndex || s.Index >= len(c) {
 			return nil, fmt.Errorf("%s: no such list item", at)
 		}
-		owned, err := o.ownContainer(c[s.Index], at)
+		owned, copied, err := o.ownContainer(c[s.Index], at)
 		if err != nil {
 			return nil, err
 		}
-		c[s.Index] = owned
+		if copied {
+			c[s.Index] = owned
+		}
 		return owned, nil
 	}
 	return nil, fmt.Errorf("%s is a %s", at, typeName(cur))
 }
 
-func (o *Object) ownContainer(v any, at jsonpath.Location) (any, error) {
+// ownContainer returns v itself when o owns it, or a private copy (copied) to store in its
+// parent.
+func (o *Object) ownContainer(v any, at jsonpath.Location) (owned any, copied bool, err error) {
 	switch c := v.(type) {
 	case map[string]any:
-		return o.ownMap(c), nil
+		if o.owns(mapID(c)) {
+			return c, false, nil
+		}
+		return o.ownMap(c), true, nil
 	case []any:
-		return o.ownList(c), nil
+		if len(c) > 0 && o.isOwnedList(c) {
+			return c, false, nil
+		}
+		return o.ownList(c), true, nil
 	}
-	return nil, fmt.Errorf("%s is a %s, not a map or list", at, typeName(v))
+	return nil, false, fmt.Errorf("%s is a %s, not a map or list", at, typeName(v))
 }
 
 func (o *Object) ownMap(m map[string]any) map[string]any {
