@@ -25,6 +25,11 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if fuzzing() {
+		// Fuzz targets need no API server, and every fuzz worker process runs TestMain.
+		skipEnvtest = "fuzzing"
+		return m.Run()
+	}
 	assets, err := assetsDir()
 	if err != nil {
 		if os.Getenv("WECFORGE_REQUIRE_ENVTEST") != "" {
@@ -55,6 +60,16 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "delivery: stop envtest:", err)
 	}
 	return code
+}
+
+// fuzzing reports whether the binary runs as a fuzz coordinator or worker.
+func fuzzing() bool {
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.fuzz=") || strings.HasPrefix(a, "-test.fuzzworker") {
+			return true
+		}
+	}
+	return false
 }
 
 // assetsDir finds kube-apiserver and etcd: KUBEBUILDER_ASSETS, else hack/bin/assets.
