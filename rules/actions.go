@@ -182,7 +182,7 @@ func (ac *actionCompiler) set(v any, field string, b base) action {
 		ac.rd.p.addf(field, "give value (a CEL expression) or template (a string), not both")
 	case hasValue:
 		if _, isStr := vv.(string); !isStr {
-			ac.rd.p.addf(child(field, "value"), "must be a CEL expression string, not %s (quote a literal: \"3\", \"'text'\")", describe(vv))
+			ac.rd.p.addf(child(field, "value"), "must be a CEL expression string, not %s (quote a literal: \"3\", \"'text'\")", transform.Describe(vv))
 			return nil
 		}
 		a.value = ac.expression(vv, child(field, "value"), resultAny)
@@ -408,7 +408,7 @@ func (a *replicasAction) apply(ev *pairEval, obj *transform.Object) error {
 		i, ok := v.(int64)
 		if !ok {
 			return &actionError{field: a.value.field, path: replicasLoc.String(),
-				err: fmt.Errorf("%w: replicas must be an int, not %s", ErrResultType, describe(v))}
+				err: fmt.Errorf("%w: replicas must be an int, not %s", ErrResultType, transform.Describe(v))}
 		}
 		if i < 0 || i > math.MaxInt32 {
 			return &actionError{field: a.value.field, path: replicasLoc.String(),

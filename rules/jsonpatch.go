@@ -113,7 +113,7 @@ func stepInto(cur any, tok string) (jsonpath.Step, any, error) {
 		}
 		return jsonpath.Step{Index: n, IsIndex: true}, c[n], nil
 	}
-	return jsonpath.Step{}, nil, fmt.Errorf("cannot descend into %s", describe(cur))
+	return jsonpath.Step{}, nil, fmt.Errorf("cannot descend into %s", transform.Describe(cur))
 }
 
 // patchOp is one compiled RFC 6902 operation.
@@ -345,7 +345,7 @@ func patchAdd(obj *transform.Object, p pointer, value any) error {
 		out = append(append(append(out, c[:n]...), value), c[n:]...)
 		return obj.SetAt(loc, out)
 	}
-	return fmt.Errorf("%w: %s: the parent is %s, not a map or list", ErrPatch, p, describe(parent))
+	return fmt.Errorf("%w: %s: the parent is %s, not a map or list", ErrPatch, p, transform.Describe(parent))
 }
 
 // patchRemove implements "remove" and returns the removed value.

@@ -18,7 +18,7 @@ type mergePatchAction struct {
 func (ac *actionCompiler) mergePatch(v any, field string, b base) action {
 	m, ok := v.(map[string]any)
 	if !ok {
-		ac.rd.p.addf(field, "must be a map (a merge patch of the object), not %s", describe(v))
+		ac.rd.p.addf(field, "must be a map (a merge patch of the object), not %s", transform.Describe(v))
 		return nil
 	}
 	if len(m) == 0 {

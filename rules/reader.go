@@ -1,12 +1,13 @@
 package rules
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wecforge/wecforge/transform"
 )
 
 // reader decodes the loosely typed tree of a YAML document strictly: wrong types and unknown
@@ -33,25 +34,7 @@ func (r *reader) wrongType(field, want string, v any) {
 		r.p.addf(field, "required (%s)", want)
 		return
 	}
-	r.p.addf(field, "must be %s, not %s", want, describe(v))
-}
-
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, int32, int64, uint, uint32, uint64, float32, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a map"
-	}
-	return fmt.Sprintf("a %T", v)
+	r.p.addf(field, "must be %s, not %s", want, transform.Describe(v))
 }
 
 // object checks that v is a map whose keys are all in known; ok is false when v is not a map.
@@ -112,7 +95,7 @@ func (r *reader) strings(v any, field string) ([]string, bool) {
 func (r *reader) stringMap(v any, field string) (map[string]string, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		r.p.addf(field, "must be a map, not %s", describe(v))
+		r.p.addf(field, "must be a map, not %s", transform.Describe(v))
 		return nil, false
 	}
 	out := make(map[string]string, len(m))
@@ -145,7 +128,7 @@ func (r *reader) integer(v any, field string) (int64, bool) {
 		r.p.addf(field, "must be an integer, not %v", n)
 		return 0, false
 	}
-	r.p.addf(field, "must be an integer, not %s", describe(v))
+	r.p.addf(field, "must be an integer, not %s", transform.Describe(v))
 	return 0, false
 }
 

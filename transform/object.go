@@ -117,7 +117,7 @@ func (o *Object) SetAt(loc jsonpath.Location, value any) error {
 	if len(loc) == 0 {
 		m, ok := value.(map[string]any)
 		if !ok {
-			return fmt.Errorf("cannot replace the whole object with a %s", typeName(value))
+			return fmt.Errorf("cannot replace the whole object with %s", Describe(value))
 		}
 		o.record(loc, o.root, true, m, true)
 		o.root = m
@@ -225,7 +225,7 @@ func (o *Object) mutableParent(loc jsonpath.Location, create bool) (any, error) 
 			return nil, fmt.Errorf("cannot set %s: no such list item", loc)
 		}
 	default:
-		return nil, fmt.Errorf("cannot set %s: %s is a %s, not a map", loc, loc[:len(loc)-1], typeName(cur))
+		return nil, fmt.Errorf("cannot set %s: %s is %s, not a map", loc, loc[:len(loc)-1], Describe(cur))
 	}
 	return cur, nil
 }
@@ -266,7 +266,7 @@ func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, cre
 		}
 		return owned, nil
 	}
-	return nil, fmt.Errorf("%s is a %s", at, typeName(cur))
+	return nil, fmt.Errorf("%s is %s", at, Describe(cur))
 }
 
 // ownContainer returns v itself when o owns it, or a private copy (copied) to store in its
@@ -284,7 +284,7 @@ func (o *Object) ownContainer(v any, at jsonpath.Location) (owned any, copied bo
 		}
 		return o.ownList(c), true, nil
 	}
-	return nil, false, fmt.Errorf("%s is a %s, not a map or list", at, typeName(v))
+	return nil, false, fmt.Errorf("%s is %s, not a map or list", at, Describe(v))
 }
 
 func (o *Object) ownMap(m map[string]any) map[string]any {
@@ -365,20 +365,3 @@ func compareLocations(a, b jsonpath.Location) int {
 	return len(a) - len(b)
 }
 
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case int, int32, int64, float32, float64:
-		return "number"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "map"
-	}
-	return fmt.Sprintf("%T", v)
-}

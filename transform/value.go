@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"maps"
 	"reflect"
 )
@@ -27,6 +28,31 @@ func DeepCopyValue(v any) any {
 	return v
 }
 
+// Describe names the JSON type of v for messages: "null", "a string", "a boolean", "a number",
+// "a list", "a map" (or "a T" for other Go types).
+func Describe(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int32, int64, uint, uint32, uint64, float32, float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+// Equal reports whether two JSON-shaped values are equal. Numbers compare by value, except that
+// an integer and a float never compare equal (they serialise differently). Subtrees shared
+// between the two values compare in constant time.
+func Equal(a, b any) bool { return equalValue(a, b) }
+
 // equalValue reports whether two JSON-shaped values are equal, treating integer and float
 // representations of the same number as equal.
 func equalValue(a, b any) bool {
@@ -47,6 +73,9 @@ func equalValue(a, b any) bool {
 		y, ok := b.(map[string]any)
 		if !ok || len(x) != len(y) {
 			return false
+		}
+		if mapID(x) == mapID(y) {
+			return true
 		}
 		for k, v := range x {
 			w, ok := y[k]

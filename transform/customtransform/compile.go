@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
 	"github.com/wecforge/wecforge/transform/resources"
 )
@@ -87,12 +88,12 @@ func compile(u *unstructured.Unstructured, label string) (*compiled, []error) {
 	}
 	group, ok := spec["apiGroup"].(string)
 	if !ok && spec["apiGroup"] != nil {
-		return nil, bad("spec.apiGroup", "must be a string, not %s", describe(spec["apiGroup"]))
+		return nil, bad("spec.apiGroup", "must be a string, not %s", transform.Describe(spec["apiGroup"]))
 	}
 	resource, ok := spec["resource"].(string)
 	switch {
 	case !ok && spec["resource"] != nil:
-		return nil, bad("spec.resource", "must be a string, not %s", describe(spec["resource"]))
+		return nil, bad("spec.resource", "must be a string, not %s", transform.Describe(spec["resource"]))
 	case resource == "":
 		return nil, bad("spec.resource", "must be set (the lowercase plural resource, for example deployments)")
 	case resource != strings.ToLower(resource):
@@ -103,14 +104,14 @@ func compile(u *unstructured.Unstructured, label string) (*compiled, []error) {
 	c := &compiled{name: u.GetName(), resource: schema.GroupResource{Group: group, Resource: resource}}
 	raw, ok := spec["remove"].([]any)
 	if !ok && spec["remove"] != nil {
-		return nil, bad("spec.remove", "must be a list of JSONPath queries, not %s", describe(spec["remove"]))
+		return nil, bad("spec.remove", "must be a list of JSONPath queries, not %s", transform.Describe(spec["remove"]))
 	}
 	var errs []error
 	for i, item := range raw {
 		field := fmt.Sprintf("spec.remove[%d]", i)
 		text, ok := item.(string)
 		if !ok {
-			errs = append(errs, &Error{Name: label, Field: field, Err: fmt.Errorf("must be a string (a JSONPath query), not %s", describe(item))})
+			errs = append(errs, &Error{Name: label, Field: field, Err: fmt.Errorf("must be a string (a JSONPath query), not %s", transform.Describe(item))})
 			continue
 		}
 		p, err := jsonpath.Parse(text)
@@ -212,21 +213,3 @@ func warnings(cs []*compiled, byResource map[schema.GroupResource][]*compiled, m
 	return out
 }
 
-// describe names the JSON type of v for messages: "a string", "a map", "null", …
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, int32, int64, float32, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a map"
-	}
-	return fmt.Sprintf("a %T", v)
-}

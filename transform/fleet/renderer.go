@@ -231,7 +231,7 @@ func sameOutcome(a, b *transform.Result) bool {
 	if a.Err != nil {
 		return a.Err.Error() == b.Err.Error()
 	}
-	return equalTrees(a.Object.Object, b.Object.Object)
+	return transform.Equal(a.Object.Object, b.Object.Object)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

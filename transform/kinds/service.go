@@ -54,7 +54,7 @@ func parsePreserve(env *transform.Env, obj *transform.Object) preserve {
 	}
 	s, ok := v.(string)
 	if !ok {
-		env.Warn("annotation %s is %s, not a string; ignored", PreserveAnnotation, describe(v))
+		env.Warn("annotation %s is %s, not a string; ignored", PreserveAnnotation, transform.Describe(v))
 		return p
 	}
 	for _, item := range strings.Split(s, ",") {
@@ -104,7 +104,7 @@ func keepOnlyNone(obj *transform.Object) error {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return &transform.PathError{Path: clusterIPs.String(), Err: fmt.Errorf("must be a list of strings, not %s", describe(v))}
+		return &transform.PathError{Path: clusterIPs.String(), Err: fmt.Errorf("must be a list of strings, not %s", transform.Describe(v))}
 	}
 	if !slices.Contains(list, any(ClusterIPNone)) {
 		obj.RemoveAt(clusterIPs) // one change in the trace, not one per entry
@@ -126,7 +126,7 @@ func removeNodePorts(obj *transform.Object) error {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return &transform.PathError{Path: ports.String(), Err: fmt.Errorf("must be a list of ports, not %s", describe(v))}
+		return &transform.PathError{Path: ports.String(), Err: fmt.Errorf("must be a list of ports, not %s", transform.Describe(v))}
 	}
 	for i, item := range list {
 		if m, ok := item.(map[string]any); ok {
@@ -138,21 +138,3 @@ func removeNodePorts(obj *transform.Object) error {
 	return nil
 }
 
-// describe names the JSON type of v for messages: "a string", "a map", "null", …
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, int32, int64, float32, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a map"
-	}
-	return fmt.Sprintf("a %T", v)
-}
