@@ -364,4 +364,3 @@ func compareLocations(a, b jsonpath.Location) int {
 	}
 	return len(a) - len(b)
 }
-

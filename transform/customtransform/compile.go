@@ -212,4 +212,3 @@ func warnings(cs []*compiled, byResource map[schema.GroupResource][]*compiled, m
 	}
 	return out
 }
-

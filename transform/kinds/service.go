@@ -137,4 +137,3 @@ func removeNodePorts(obj *transform.Object) error {
 	}
 	return nil
 }
-
