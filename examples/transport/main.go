@@ -15,7 +15,6 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -26,9 +25,6 @@ import (
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry/delivery"
 )
-
-// CreateOnlyAnnotation marks a source object that WECs should create once and never update.
-const CreateOnlyAnnotation = "transport.wecforge.io/create-only"
 
 type listFlag []string
 
@@ -142,7 +138,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	c, err := loop.New(loop.Config{
 		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
-		CreateOnly: func(u *unstructured.Unstructured) bool { return u.GetAnnotations()[CreateOnlyAnnotation] == "true" },
+		CreateOnly: loop.CreateOnlyByAnnotation,
 	})
 	if err != nil {
 		return err

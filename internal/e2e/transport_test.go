@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	workv1 "open-cluster-management.io/api/work/v1"
 
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry"
@@ -40,6 +42,16 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 		_, err := dyn.Resource(gvr).Namespace(demoNS).Create(ctx, o, metav1.CreateOptions{})
 		require.NoError(t, err)
 	}
+	// A create-only object: the WECs get its first rendering and keep it.
+	once := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-once", Namespace: demoNS, Annotations: map[string]string{
+			"control.kubestellar.io/expand-templates": "true",
+			loop.CreateOnlyAnnotation:                 "true",
+		}},
+		Data: map[string]string{"greeting": "first zone {{ .zone }}"},
+	}
+	_, err = f.hub.Kube.CoreV1().ConfigMaps(demoNS).Create(ctx, once, metav1.CreateOptions{})
+	require.NoError(t, err)
 	cfgDocs, err := loop.ReadObjects(td("config.yaml"))
 	require.NoError(t, err)
 	pipeline, warnings, err := loop.BuildPipeline(cfgDocs)
@@ -53,10 +65,11 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 	require.NoError(t, err)
 	c, err := loop.New(loop.Config{
 		Kube: f.hub.Kube, OCM: f.hub.OCM, Deliverer: f.deliverer, Pipeline: pipeline,
-		Source:    loop.Sources{loop.Static(nsObjs), loop.NewCluster(dyn, demoNS, []schema.GroupVersionResource{deploymentsGVR, configMapsGVR})},
-		Clusters:  sel,
-		SourceKey: sourceKey,
-		Log:       fileLogger(f.t, f.env),
+		Source:     loop.Sources{loop.Static(nsObjs), loop.NewCluster(dyn, demoNS, []schema.GroupVersionResource{deploymentsGVR, configMapsGVR})},
+		Clusters:   sel,
+		SourceKey:  sourceKey,
+		CreateOnly: loop.CreateOnlyByAnnotation,
+		Log:        fileLogger(f.t, f.env),
 	})
 	require.NoError(t, err)
 	f.controller = c
@@ -78,7 +91,8 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 		require.NoError(t, f.env.Eventually(ctx, "demo objects on "+name, 3*time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
 			_, err1 := spoke.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
 			_, err2 := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
-			return err1 == nil && err2 == nil, errors.Join(err1, err2)
+			_, err3 := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-once", metav1.GetOptions{})
+			return err1 == nil && err2 == nil && err3 == nil, errors.Join(err1, err2, err3)
 		}))
 		dep, err := spoke.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
 		require.NoError(t, err)
@@ -91,6 +105,9 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 		cm, err := spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-settings", metav1.GetOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, map[string]string{"greeting": "hello from " + name + " in zone " + want.zone, "region": want.region}, cm.Data, name)
+		cm, err = spoke.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-once", metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, "first zone "+want.zone, cm.Data["greeting"], name)
 	}
 	t.Logf("MEASURE transport start to objects on both WECs: %s", time.Since(started).Round(10*time.Millisecond))
 
@@ -106,12 +123,12 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 	st, err := f.deliverer.Status(ctx, "cluster1", sourceKey)
 	require.NoError(t, err)
 	require.Len(t, st.Works, 1)
-	assert.Equal(t, 3, st.Works[0].Objects, "Namespace, ConfigMap and Deployment")
+	assert.Equal(t, 4, st.Works[0].Objects, "Namespace, two ConfigMaps, Deployment")
 	assert.Empty(t, st.Problems())
 }
 
 func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
-	works1 := workVersions(t, ctx, f, "cluster1")
+	works1 := settledVersions(t, ctx, f, "cluster1")
 	require.NotEmpty(t, works1)
 	spoke2 := f.spokes["cluster2"]
 	const changes = 24
@@ -135,7 +152,8 @@ func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
 		changes, sorted[len(sorted)/2].Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond), sorted[0].Round(time.Millisecond))
 
 	// Each edit waited for the previous one to land, so the loop saw every one of them: each
-	// re-rendered one pair (of two) and wrote one ManifestWork.
+	// re-rendered two pairs (the ConfigMaps; not the Namespace or the Deployment) and wrote one
+	// ManifestWork.
 	require.NoError(t, f.env.Eventually(ctx, "history settles", 10*time.Second, 50*time.Millisecond, func(context.Context) (bool, error) {
 		return countCause(f.controller.History()[histBefore:], "wec cluster2") >= changes, nil
 	}))
@@ -145,7 +163,7 @@ func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
 			continue
 		}
 		// Other label or annotation updates of cluster2 may show up; they render nothing.
-		assert.LessOrEqual(t, r.Rendered, 1, "only the ConfigMap reads zone")
+		assert.LessOrEqual(t, r.Rendered, 2, "only the two ConfigMaps read zone")
 		assert.LessOrEqual(t, r.Writes, r.Rendered, "at most one ManifestWork write per rendered pair")
 		if r.Rendered > 0 {
 			recs++
@@ -154,7 +172,7 @@ func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
 			writes += r.Writes
 		}
 	}
-	assert.Equal(t, changes, rendered, "one pair re-rendered per change")
+	assert.Equal(t, 2*changes, rendered, "two pairs re-rendered per change")
 	assert.Equal(t, changes, writes, "one ManifestWork written per change")
 	t.Logf("MEASURE per property change: %.1f pairs re-rendered, %.1f skipped, %.1f ManifestWork writes (%d changes)",
 		float64(rendered)/float64(max(recs, 1)), float64(skipped)/float64(max(recs, 1)), float64(writes)/float64(max(recs, 1)), recs)
@@ -164,6 +182,63 @@ func testPropertyChange(t *testing.T, ctx context.Context, f *fleet) {
 	dep, err := spoke2.Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "west.registry.example/team/web:1.0", dep.Spec.Template.Spec.Containers[0].Image)
+
+	// The create-only object was rendered anew into the ManifestWork, but the WEC kept its first
+	// version: OCM's CreateOnly strategy.
+	list, err := f.hub.Work.WorkV1().ManifestWorks("cluster2").List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, list.Items, 1)
+	assert.Contains(t, string(manifestRaw(t, list.Items[0].Spec.Workload.Manifests, "web-once")), fmt.Sprintf("first zone w-%02d", changes-1))
+	once, err := spoke2.Kube.CoreV1().ConfigMaps(demoNS).Get(ctx, "web-once", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "first zone w1", once.Data["greeting"])
+}
+
+// settledVersions waits until wec's works are ready and the work agent has stopped writing
+// their status (no resourceVersion change for longer than its 5 s status-sync interval), then
+// returns their resourceVersions.
+func settledVersions(t *testing.T, ctx context.Context, f *fleet, wec string) map[string]string {
+	t.Helper()
+	var last map[string]string
+	var since time.Time
+	require.NoError(t, f.env.Eventually(ctx, wec+"'s works settled", 2*time.Minute, 500*time.Millisecond, func(ctx context.Context) (bool, error) {
+		st, err := f.deliverer.Status(ctx, wec, sourceKey)
+		if err != nil || !st.Ready() {
+			last = nil
+			return false, err
+		}
+		cur := workVersions(t, ctx, f, wec)
+		if !maps.Equal(cur, last) {
+			last, since = cur, time.Now()
+			return false, nil
+		}
+		return time.Since(since) > 6*time.Second, nil
+	}))
+	return last
+}
+
+// workGenerations maps the transport's ManifestWorks of wec to their spec generations.
+func workGenerations(t *testing.T, ctx context.Context, f *fleet, wec string) map[string]int64 {
+	t.Helper()
+	list, err := f.hub.Work.WorkV1().ManifestWorks(wec).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	out := map[string]int64{}
+	for _, w := range list.Items {
+		out[w.Name] = w.Generation
+	}
+	return out
+}
+
+// manifestRaw returns the encoded manifest named name.
+func manifestRaw(t *testing.T, manifests []workv1.Manifest, name string) []byte {
+	t.Helper()
+	for _, m := range manifests {
+		if strings.Contains(string(m.Raw), `"name":"`+name+`"`) {
+			return m.Raw
+		}
+	}
+	t.Fatalf("no manifest named %s", name)
+	return nil
 }
 
 func countCause(recs []loop.Record, cause string) int {
@@ -219,13 +294,13 @@ func testSplit(t *testing.T, ctx context.Context, f *fleet) {
 		for _, w := range st.Works {
 			total += w.Objects
 		}
-		assert.Equal(t, n+3, total, "every object in exactly one part")
+		assert.Equal(t, n+4, total, "every object in exactly one part")
 		t.Logf("%s: %d ManifestWorks hold %d objects", name, len(st.Works), total)
 	}
 }
 
 func testRelabel(t *testing.T, ctx context.Context, f *fleet) {
-	works2 := workVersions(t, ctx, f, "cluster2")
+	gens2 := workGenerations(t, ctx, f, "cluster2")
 	_, err := registry.Label(ctx, f.hub.OCM, "cluster1", map[string]string{"region": "north"})
 	require.NoError(t, err)
 	require.NoError(t, f.env.Eventually(ctx, "cluster1's works deleted", time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
@@ -239,7 +314,8 @@ func testRelabel(t *testing.T, ctx context.Context, f *fleet) {
 		return apierrors.IsNotFound(err1) && apierrors.IsNotFound(err2) && apierrors.IsNotFound(err3), nil
 	}))
 	assert.Equal(t, []string{"cluster2"}, f.controller.Delivered())
-	assert.Equal(t, works2, workVersions(t, ctx, f, "cluster2"), "cluster2 untouched")
+	// The work agent keeps writing status, so compare spec generations here.
+	assert.Equal(t, gens2, workGenerations(t, ctx, f, "cluster2"), "cluster2's works untouched")
 	_, err = f.spokes["cluster2"].Kube.AppsV1().Deployments(demoNS).Get(ctx, "web", metav1.GetOptions{})
 	assert.NoError(t, err)
 }

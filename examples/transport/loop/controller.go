@@ -45,6 +45,15 @@ type Config struct {
 	Log logr.Logger
 }
 
+// CreateOnlyAnnotation marks a source object that WECs should create once and never update.
+const CreateOnlyAnnotation = "transport.wecforge.io/create-only"
+
+// CreateOnlyByAnnotation is a [Config.CreateOnly] that selects objects annotated
+// [CreateOnlyAnnotation]: "true". nil is not create-only.
+func CreateOnlyByAnnotation(u *unstructured.Unstructured) bool {
+	return u != nil && u.GetAnnotations()[CreateOnlyAnnotation] == "true"
+}
+
 // Record is what the controller did for one change.
 type Record struct {
 	// Cause is "wec <name>", "objects", or "retry <name>".
