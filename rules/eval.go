@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
@@ -252,7 +253,16 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 	if ev.budget == 0 {
 		return nil, &actionError{field: x.field, err: ev.budgetError()}
 	}
-	out, det, err := x.prg.ContextEval(ev.ctx, ev)
+	var (
+		out ref.Val
+		det *cel.EvalDetails
+		err error
+	)
+	if ev.ctx.Done() == nil {
+		out, det, err = x.prg.Eval(ev) // a context that cannot end needs no cancellation watcher
+	} else {
+		out, det, err = x.prg.ContextEval(ev.ctx, ev)
+	}
 	if det != nil {
 		if c := det.ActualCost(); c != nil {
 			if *c > ev.budget {

@@ -340,6 +340,9 @@ func mapID(m map[string]any) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.P
 
 func (o *Object) record(loc jsonpath.Location, old any, hadOld bool, new any, hasNew bool) {
 	c := Change{Path: loc.String(), By: o.by, Old: old, New: new, Kind: ChangeSet}
+	if o.trace == nil {
+		o.trace = make(Trace, 0, 8)
+	}
 	switch {
 	case !hadOld:
 		c.Kind = ChangeAdd

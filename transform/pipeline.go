@@ -136,7 +136,6 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		return res
 	}
 	obj := NewObject(prep.base)
-	obj.trace = make(Trace, 0, 16)
 	env := &Env{Context: ctx, WEC: wec, Deps: &res.Deps, Object: prep.Ref}
 	for _, s := range prep.bound {
 		if err := ctx.Err(); err != nil {

@@ -32,23 +32,25 @@ func (l Location) String() string {
 	for _, s := range l {
 		size += len(s.Key) + 4 // a separator, and room for short indexes or quotes
 	}
-	b := make([]byte, 0, size) // one allocation here, one for the string: traces call this per change
+	var b strings.Builder // one allocation when size is right: traces call this per change
+	b.Grow(size)
+	var num [20]byte
 	for _, s := range l {
 		switch {
 		case s.IsIndex:
-			b = append(b, '[')
-			b = strconv.AppendInt(b, int64(s.Index), 10)
-			b = append(b, ']')
+			b.WriteByte('[')
+			b.Write(strconv.AppendInt(num[:0], int64(s.Index), 10))
+			b.WriteByte(']')
 		case isPlainName(s.Key):
-			b = append(b, '.')
-			b = append(b, s.Key...)
+			b.WriteByte('.')
+			b.WriteString(s.Key)
 		default:
-			b = append(b, '[')
-			b = strconv.AppendQuote(b, s.Key)
-			b = append(b, ']')
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(s.Key))
+			b.WriteByte(']')
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 // Pointer formats the location as an RFC 6901 JSON Pointer (`/spec/ports/0/nodePort`).
