@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,12 +88,22 @@ func TestPeerTechniqueMatchesEngine(t *testing.T) {
 	}
 }
 
-// BenchmarkFleet renders every pair of a fleet once (streaming, all cores).
-func BenchmarkFleet(b *testing.B) {
-	for _, size := range []struct{ objects, wecs int }{{100, 1000}, {1000, 1000}, {100, 10000}} {
+// BenchmarkFleet renders every pair of a fleet once (streaming, all cores) with the 10-rule set;
+// ns/pair is wall time per pair, MiB-sys the memory the process got from the OS.
+func BenchmarkFleet(b *testing.B) { benchmarkFleet(b, false) }
+
+// BenchmarkFleetWithoutTrace is BenchmarkFleet for a controller that does not explain
+// (Pipeline.WithoutTrace): same objects, errors and dependencies, no per-WEC change records.
+func BenchmarkFleetWithoutTrace(b *testing.B) { benchmarkFleet(b, true) }
+
+func benchmarkFleet(b *testing.B, lean bool) {
+	for _, size := range []struct{ objects, wecs int }{{100, 1000}, {1000, 1000}, {100, 10000}, {1000, 10000}} {
 		b.Run(fmt.Sprintf("objects=%d/wecs=%d", size.objects, size.wecs), func(b *testing.B) {
 			p, err := Engine(10)
 			require.NoError(b, err)
+			if lean {
+				p = p.WithoutTrace()
+			}
 			ctx := context.Background()
 			preps := prepareAll(b, p, Objects(size.objects))
 			wecs := Fleet(size.wecs)
@@ -103,6 +114,9 @@ func BenchmarkFleet(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(size.objects*size.wecs), "ns/pair")
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.Sys)/(1<<20), "MiB-sys")
 		})
 	}
 }

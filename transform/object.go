@@ -22,10 +22,11 @@ import (
 // caller. Values read from an Object (Root, Get, Find) are shared and read-only.
 // An Object is not safe for concurrent use.
 type Object struct {
-	root  map[string]any
-	owned []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
-	trace Trace
-	by    string
+	root    map[string]any
+	owned   []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
+	trace   Trace
+	noTrace bool // record nothing (Pipeline.WithoutTrace)
+	by      string
 }
 
 // NewObject returns an Object over base. base is shared, never modified; it must not be
@@ -64,6 +65,9 @@ func (o *Object) By() string { return o.by }
 // Note records that the current author looked at path and changed nothing (for example a list
 // selector that matched no item).
 func (o *Object) Note(path, message string) {
+	if o.noTrace {
+		return
+	}
 	o.trace = append(o.trace, Change{Path: path, By: o.by, Kind: ChangeNoop, Message: message})
 }
 
@@ -339,6 +343,9 @@ func (o *Object) owns(p unsafe.Pointer) bool {
 func mapID(m map[string]any) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&m)) }
 
 func (o *Object) record(loc jsonpath.Location, old any, hadOld bool, new any, hasNew bool) {
+	if o.noTrace {
+		return
+	}
 	c := Change{Path: loc.String(), By: o.by, Old: old, New: new, Kind: ChangeSet}
 	if o.trace == nil {
 		o.trace = make(Trace, 0, 8)
