@@ -44,6 +44,21 @@ func BenchmarkRenderPair(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderPairWithoutTrace is BenchmarkRenderPair on Pipeline.WithoutTrace: the same
+// object, errors and dependencies, no per-WEC change records.
+func BenchmarkRenderPairWithoutTrace(b *testing.B) {
+	p, prep := preparedDeployment(b, 3)
+	p = p.WithoutTrace()
+	wec := WEC(1)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := p.Render(ctx, prep, wec); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+}
+
 // BenchmarkRenderPairRules sweeps the rule-set size (most of the larger sets' rules do not
 // match the object or the WEC, as in a shared rule set).
 func BenchmarkRenderPairRules(b *testing.B) {
