@@ -34,6 +34,11 @@ func preparedDeployment(tb testing.TB, rulesN int) (*transform.Pipeline, *transf
 // set, the WEC-independent stages already done once per object as in production.
 func BenchmarkRenderPair(b *testing.B) {
 	p, prep := preparedDeployment(b, 3)
+	benchmarkRender(b, p, prep)
+}
+
+// benchmarkRender times one pair render of prep for WEC 1.
+func benchmarkRender(b *testing.B, p *transform.Pipeline, prep *transform.Prepared) {
 	wec := WEC(1)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -48,15 +53,7 @@ func BenchmarkRenderPair(b *testing.B) {
 // object, errors and dependencies, no per-WEC change records.
 func BenchmarkRenderPairWithoutTrace(b *testing.B) {
 	p, prep := preparedDeployment(b, 3)
-	p = p.WithoutTrace()
-	wec := WEC(1)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if res := p.Render(ctx, prep, wec); res.Err != nil {
-			b.Fatal(res.Err)
-		}
-	}
+	benchmarkRender(b, p.WithoutTrace(), prep)
 }
 
 // BenchmarkRenderPairRules sweeps the rule-set size (most of the larger sets' rules do not
@@ -65,14 +62,7 @@ func BenchmarkRenderPairRules(b *testing.B) {
 	for _, n := range []int{3, 10, 100} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			p, prep := preparedDeployment(b, n)
-			wec := WEC(1)
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				if res := p.Render(ctx, prep, wec); res.Err != nil {
-					b.Fatal(res.Err)
-				}
-			}
+			benchmarkRender(b, p, prep)
 		})
 	}
 }

@@ -13,20 +13,14 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/internal/testobj"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/customtransform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
 	"github.com/wecforge/wecforge/transform/resources"
 )
 
-func decode(t testing.TB, doc string) *unstructured.Unstructured {
-	t.Helper()
-	js, err := yaml.YAMLToJSON([]byte(doc))
-	require.NoError(t, err)
-	u := &unstructured.Unstructured{}
-	require.NoError(t, u.UnmarshalJSON(js))
-	return u
-}
+var decode = testobj.FromYAML
 
 // ct builds a CustomTransform; remove is a YAML flow list.
 func ct(t testing.TB, name, group, resource, remove string) *unstructured.Unstructured {

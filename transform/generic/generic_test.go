@@ -7,21 +7,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/internal/testobj"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/generic"
 	"github.com/wecforge/wecforge/transform/jsonpath"
 )
 
-func decode(t testing.TB, doc string) *unstructured.Unstructured {
-	t.Helper()
-	js, err := yaml.YAMLToJSON([]byte(doc))
-	require.NoError(t, err)
-	u := &unstructured.Unstructured{}
-	require.NoError(t, u.UnmarshalJSON(js))
-	return u
-}
+var decode = testobj.FromYAML
 
 // run applies the generic stage through a pipeline and checks that the input is unchanged.
 func run(t *testing.T, in *unstructured.Unstructured) *transform.Prepared {

@@ -8,20 +8,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/internal/testobj"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/kinds"
 )
 
-func decode(t testing.TB, doc string) *unstructured.Unstructured {
-	t.Helper()
-	js, err := yaml.YAMLToJSON([]byte(doc))
-	require.NoError(t, err)
-	u := &unstructured.Unstructured{}
-	require.NoError(t, u.UnmarshalJSON(js))
-	return u
-}
+var decode = testobj.FromYAML
 
 // run applies kinds.New through a pipeline and checks that the input is unchanged.
 func run(t *testing.T, in *unstructured.Unstructured) *transform.Prepared {

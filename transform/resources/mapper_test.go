@@ -12,19 +12,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/internal/testobj"
 	"github.com/wecforge/wecforge/transform/resources"
 )
 
-func decode(t testing.TB, doc string) *unstructured.Unstructured {
-	t.Helper()
-	js, err := yaml.YAMLToJSON([]byte(doc))
-	require.NoError(t, err)
-	u := &unstructured.Unstructured{}
-	require.NoError(t, u.UnmarshalJSON(js))
-	return u
-}
+var decode = testobj.FromYAML
 
 func crd(group, kind, plural, scope string) string {
 	return `apiVersion: apiextensions.k8s.io/v1
