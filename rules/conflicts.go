@@ -45,7 +45,7 @@ func writesOf(r *rule) []string {
 func overlap(a, b *objectMatch) bool {
 	if a.resources != nil && b.resources != nil && !slices.ContainsFunc(a.resources, func(x resource) bool {
 		return slices.ContainsFunc(b.resources, func(y resource) bool {
-			return x.group == y.group && (x.kind == "*" || y.kind == "*" || x.kind == y.kind)
+			return (x.group == "*" || y.group == "*" || x.group == y.group) && (x.kind == "*" || y.kind == "*" || x.kind == y.kind)
 		})
 	}) {
 		return false

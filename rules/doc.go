@@ -12,7 +12,7 @@
 //	  priority: 0      # lower applies first; equal priorities in ascending metadata.name
 //	  onError: Fail    # or Ignore
 //	  match:           # which objects; every given field must hold
-//	    resources: [{group: apps, kind: Deployment}]   # group "" = core, kind "*" = any
+//	    resources: [{group: apps, kind: Deployment}]   # group "" = core, "*" = any; kind "*" = any
 //	    namespaces: [team-a]
 //	    names: [web]
 //	    labelSelector: {matchLabels: {app: web}}

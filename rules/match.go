@@ -19,7 +19,8 @@ func actionScope(names []string) scope {
 	return scope{what: "object, cluster, properties and variables", wec: true, variables: true, names: names}
 }
 
-// resource is one entry of spec.match.resources; kind "*" matches any kind of the group.
+// resource is one entry of spec.match.resources; kind "*" matches any kind of the group, group
+// "*" any group ("" is the core group).
 type resource struct {
 	group, kind string
 }
@@ -37,7 +38,7 @@ type objectMatch struct {
 // decided once per object, on the object as the WEC-independent stages left it.
 func (m *objectMatch) identity(ref transform.ObjectRef) bool {
 	if m.resources != nil && !slices.ContainsFunc(m.resources, func(r resource) bool {
-		return r.group == ref.Group && (r.kind == "*" || r.kind == ref.Kind)
+		return (r.group == "*" || r.group == ref.Group) && (r.kind == "*" || r.kind == ref.Kind)
 	}) {
 		return false
 	}
