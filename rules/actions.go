@@ -199,16 +199,23 @@ func (ac *actionCompiler) set(v any, field string, b base) action {
 
 func (a *setAction) apply(ev *pairEval, obj *transform.Object) error {
 	var v any
+	target := strings.TrimPrefix(a.path.String(), "$") // the field the failed value was for
 	if a.value != nil {
 		val, err := ev.evalJSON(a.value)
 		if err != nil {
+			var ae *actionError
+			if errors.As(err, &ae) && ae.path == "" {
+				cp := *ae
+				cp.path = target
+				return &cp
+			}
 			return err
 		}
 		v = val
 	} else {
 		s, err := ev.template(a.tmpl)
 		if err != nil {
-			return &actionError{field: child(a.field, "template"), err: err}
+			return &actionError{field: child(a.field, "template"), path: target, err: err}
 		}
 		v = s
 	}

@@ -93,12 +93,12 @@ func TestRuntimeErrorsAreTyped(t *testing.T) {
 			"replicas must be an int, not a string"},
 		{"condition type", "match: {condition: \"dyn(object.metadata.name)\"}\nactions:\n- replicas: {value: 1}", "rule r: spec.match.condition", "", ErrResultType,
 			"a condition must be a bool, not string"},
-		{"json conversion", "actions:\n- set: {path: $.x, value: \"{1: 2}\"}", "rule r: spec.actions[0].set.value", "", ErrResultType,
+		{"json conversion", "actions:\n- set: {path: $.x, value: \"{1: 2}\"}", "rule r: spec.actions[0].set.value", ".x", ErrResultType,
 			"map key 1 is a int, JSON needs string keys"},
-		{"NaN", "actions:\n- set: {path: $.x, value: \"0.0 / 0.0\"}", "rule r: spec.actions[0].set.value", "", ErrResultType, "NaN is not a JSON number"},
+		{"NaN", "actions:\n- set: {path: $.x, value: \"0.0 / 0.0\"}", "rule r: spec.actions[0].set.value", ".x", ErrResultType, "NaN is not a JSON number"},
 		{"patch", "actions:\n- jsonPatch: [{op: remove, path: /nope}]", "rule r: spec.actions[0].jsonPatch[0]", "/nope", ErrPatch, `no member "nope"`},
 		{"test op", "actions:\n- jsonPatch: [{op: test, path: /spec/replicas, value: 2}]", "rule r: spec.actions[0].jsonPatch[0]", "/spec/replicas", ErrTestFailed, "the value is 1, not 2"},
-		{"budget", "actions:\n- set: {path: $.x, value: \"lists.range(1000).map(i, i).size()\"}", "rule r: spec.actions[0].set.value", "", ErrCostBudget, "budget of one object and WEC is 100"},
+		{"budget", "actions:\n- set: {path: $.x, value: \"lists.range(1000).map(i, i).size()\"}", "rule r: spec.actions[0].set.value", ".x", ErrCostBudget, "budget of one object and WEC is 100"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
