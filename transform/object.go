@@ -25,7 +25,8 @@ type Object struct {
 	root    map[string]any
 	owned   []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
 	trace   Trace
-	noTrace bool // record nothing (Pipeline.WithoutTrace)
+	noTrace bool       // record nothing (Pipeline.WithoutTrace)
+	paths   *pathCache // formatted paths shared by the renders of one object; may be nil
 	by      string
 }
 
@@ -346,7 +347,7 @@ func (o *Object) record(loc jsonpath.Location, old any, hadOld bool, new any, ha
 	if o.noTrace {
 		return
 	}
-	c := Change{Path: loc.String(), By: o.by, Old: old, New: new, Kind: ChangeSet}
+	c := Change{Path: o.paths.String(loc), By: o.by, Old: old, New: new, Kind: ChangeSet}
 	if o.trace == nil {
 		o.trace = make(Trace, 0, 8)
 	}

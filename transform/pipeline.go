@@ -50,6 +50,7 @@ type Prepared struct {
 	base  map[string]any
 	trace Trace
 	bound []boundStage
+	paths pathCache
 }
 
 // Object returns the object after the WEC-independent stages. Read-only.
@@ -148,6 +149,7 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 	}
 	obj := NewObject(prep.base)
 	obj.noTrace = p.noTrace
+	obj.paths = &prep.paths
 	env := &Env{Context: ctx, WEC: wec, Deps: &res.Deps, Object: prep.Ref}
 	for _, s := range prep.bound {
 		if err := ctx.Err(); err != nil {
