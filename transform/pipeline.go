@@ -3,12 +3,11 @@ package transform
 import (
 	"context"
 	"errors"
-	"runtime"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/workers"
 )
 
 // Pipeline renders objects for WECs: WEC-independent stages run once per object
@@ -182,38 +181,13 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 // goroutines. Results are ordered by WEC (as given), then object (as given).
 func (p *Pipeline) RenderAll(ctx context.Context, objs []*unstructured.Unstructured, wecs []*customization.WEC) []Result {
 	preps := make([]*Prepared, len(objs))
-	parallel(len(objs), func(i int) { preps[i] = p.Prepare(ctx, objs[i]) })
+	workers.Do(len(objs), func(i int) { preps[i] = p.Prepare(ctx, objs[i]) })
 	out := make([]Result, len(objs)*len(wecs))
-	parallel(len(out), func(i int) {
+	workers.Do(len(out), func(i int) {
 		w, o := i/len(objs), i%len(objs)
 		out[i] = p.Render(ctx, preps[o], wecs[w])
 	})
 	return out
-}
-
-// parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, workers)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // wrapRenderError turns a stage's error into a *RenderError, keeping the author and path a

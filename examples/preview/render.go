@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/workers"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -69,7 +68,7 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 		return nil, err
 	}
 	results := make([][]transform.Result, len(wecs))
-	parallel(len(wecs), func(k int) {
+	workers.Do(len(wecs), func(k int) {
 		results[k] = make([]transform.Result, len(order))
 		for i := range order {
 			results[k][i] = p.Render(ctx, preps[i], wecs[k])
@@ -97,25 +96,6 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 	}
 	out.warnings = dedupe(out.warnings)
 	return out, nil
-}
-
-// parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines and waits for them.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // describe formats a WEC-independent failure without repeating the object, which the caller

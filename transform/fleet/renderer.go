@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"runtime"
 	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/workers"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -193,22 +193,10 @@ type pair struct {
 // render renders pairs in parallel and stores the results; callers hold r.mu for writing.
 func (r *Renderer) render(ctx context.Context, pairs []pair, changed map[string]bool) {
 	out := make([]transform.Result, len(pairs))
-	workers := min(runtime.GOMAXPROCS(0), len(pairs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				p := pairs[i]
-				out[i] = r.pipeline.Render(ctx, p.obj.prep, r.wecs[p.wec])
-			}
-		})
-	}
-	for i := range pairs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	workers.Do(len(pairs), func(i int) {
+		p := pairs[i]
+		out[i] = r.pipeline.Render(ctx, p.obj.prep, r.wecs[p.wec])
+	})
 	for i, p := range pairs {
 		res := &out[i]
 		byObj := r.results[p.wec]
