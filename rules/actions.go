@@ -158,10 +158,11 @@ func (ac *actionCompiler) expression(v any, field string, want resultKind) *expr
 // setAction writes a CEL value or a template's string at every target of a path.
 type setAction struct {
 	base
-	field string
-	path  *jsonpath.Path
-	value *expr
-	tmpl  *templates.Template
+	field  string
+	path   *jsonpath.Path
+	target string // the path as a field path (`.spec.replicas`), for error messages
+	value  *expr
+	tmpl   *templates.Template
 }
 
 func (ac *actionCompiler) set(v any, field string, b base) action {
@@ -172,6 +173,9 @@ func (ac *actionCompiler) set(v any, field string, b base) action {
 	a := &setAction{base: b, field: field}
 	if pv, ok := m["path"]; ok {
 		a.path = ac.path(pv, child(field, "path"))
+		if a.path != nil {
+			a.target = strings.TrimPrefix(a.path.String(), "$")
+		}
 	} else {
 		ac.rd.p.addf(child(field, "path"), "required")
 	}
@@ -199,14 +203,13 @@ func (ac *actionCompiler) set(v any, field string, b base) action {
 
 func (a *setAction) apply(ev *pairEval, obj *transform.Object) error {
 	var v any
-	target := strings.TrimPrefix(a.path.String(), "$") // the field the failed value was for
 	if a.value != nil {
 		val, err := ev.evalJSON(a.value)
 		if err != nil {
 			var ae *actionError
 			if errors.As(err, &ae) && ae.path == "" {
 				cp := *ae
-				cp.path = target
+				cp.path = a.target
 				return &cp
 			}
 			return err
@@ -215,7 +218,7 @@ func (a *setAction) apply(ev *pairEval, obj *transform.Object) error {
 	} else {
 		s, err := ev.template(a.tmpl)
 		if err != nil {
-			return &actionError{field: child(a.field, "template"), path: target, err: err}
+			return &actionError{field: child(a.field, "template"), path: a.target, err: err}
 		}
 		v = s
 	}
