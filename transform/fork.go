@@ -7,7 +7,9 @@ package transform
 //
 // o must not be written while the fork is in use. The fork is not safe for concurrent use.
 func (o *Object) Fork() *Object {
-	return &Object{root: o.root, by: o.by, noTrace: o.noTrace, paths: o.paths}
+	f := &Object{root: o.root, by: o.by, noTrace: o.noTrace, paths: o.paths}
+	f.owned = f.small[:0]
+	return f
 }
 
 // Adopt makes fork's tree and changes o's own: o's tree becomes fork's and fork's trace is

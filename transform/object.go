@@ -24,6 +24,7 @@ import (
 type Object struct {
 	root    map[string]any
 	owned   []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
+	small   [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
 	trace   Trace
 	noTrace bool       // record nothing (Pipeline.WithoutTrace)
 	paths   *pathCache // formatted paths shared by the renders of one object; may be nil
@@ -36,7 +37,9 @@ func NewObject(base map[string]any) *Object {
 	if base == nil {
 		base = map[string]any{}
 	}
-	return &Object{root: base}
+	o := &Object{root: base}
+	o.owned = o.small[:0]
+	return o
 }
 
 // Root returns the current tree. It is read-only: it may share subtrees with the base and with
@@ -280,12 +283,12 @@ func (o *Object) ownContainer(v any, at jsonpath.Location) (owned any, copied bo
 	switch c := v.(type) {
 	case map[string]any:
 		if o.owns(mapID(c)) {
-			return c, false, nil
+			return v, false, nil // v, not c: re-boxing would allocate
 		}
 		return o.ownMap(c), true, nil
 	case []any:
 		if len(c) > 0 && o.isOwnedList(c) {
-			return c, false, nil
+			return v, false, nil
 		}
 		return o.ownList(c), true, nil
 	}
