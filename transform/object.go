@@ -23,7 +23,7 @@ import (
 // An Object is not safe for concurrent use.
 type Object struct {
 	root    map[string]any
-	owned   []unsafe.Pointer // containers private to this Object (few: a linear scan beats a map)
+	owned   []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
 	small   [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
 	trace   Trace
 	noTrace bool       // record nothing (Pipeline.WithoutTrace)
