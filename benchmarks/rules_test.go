@@ -66,8 +66,8 @@ func BenchmarkRulesEvalPair(b *testing.B) {
 				b.Fatal(prep.Err)
 			}
 			wec := WEC(0)
-			if r := p.Render(ctx, prep, wec); r.Err != nil || len(r.Changes) == 0 {
-				b.Fatalf("render: %v, %d changes", r.Err, len(r.Changes))
+			if r := p.Render(ctx, prep, wec); r.Err != nil || len(r.Changes()) == 0 {
+				b.Fatalf("render: %v, %d changes", r.Err, len(r.Changes()))
 			}
 			b.ReportAllocs()
 			for b.Loop() {

@@ -39,8 +39,8 @@ func BenchmarkTemplateExpandDeployment(b *testing.B) {
 		b.Fatal(prep.Err)
 	}
 	wec := WEC(1)
-	if r := p.Render(ctx, prep, wec); r.Err != nil || len(r.Changes) != 6 {
-		b.Fatalf("render: %v, %d changes", r.Err, len(r.Changes))
+	if r := p.Render(ctx, prep, wec); r.Err != nil || len(r.Changes()) != 6 {
+		b.Fatalf("render: %v, %d changes", r.Err, len(r.Changes()))
 	}
 	b.ReportAllocs()
 	for b.Loop() {

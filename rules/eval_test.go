@@ -214,7 +214,7 @@ actions:
 	require.NoError(t, res[0].Err)
 	assert.Equal(t, []string{"wec w: Deployment.apps team-a/web: rule r: spec.actions[1].replicas.value: no such key: missing (rule skipped: onError is Ignore)"}, res[0].Warnings)
 	assert.Empty(t, res[0].Object.GetLabels(), "the skipped rule's earlier action is rolled back")
-	assert.Empty(t, res[0].Changes)
+	assert.Empty(t, res[0].Changes())
 }
 
 func TestObjectIsTheObjectAsTheRuleBegan(t *testing.T) {

@@ -72,7 +72,7 @@ spec:
 		replicas, _, _ := unstructured.NestedFieldNoCopy(r.Object.Object, "spec", "replicas")
 		containers, _, _ := unstructured.NestedSlice(r.Object.Object, "spec", "template", "spec", "containers")
 		fmt.Printf("%s: replicas=%v image=%v\n", r.WEC, replicas, containers[0].(map[string]any)["image"])
-		for _, c := range r.Changes {
+		for _, c := range r.Changes() {
 			fmt.Printf("  %s by %q: %v -> %v\n", c.Path, c.By, c.Old, c.New)
 		}
 		fmt.Printf("  reads labels %v, properties %v\n", r.Deps.Labels, r.Deps.Properties)

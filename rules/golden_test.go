@@ -91,7 +91,7 @@ func runGolden(t *testing.T, dir string) {
 	}
 	p := transform.NewPipeline(nil, []transform.Stage{set.Stage()})
 	for _, r := range p.RenderAll(context.Background(), objs, wecs) {
-		rec := pairRecord{WEC: r.WEC, Object: r.Ref.String(), Warnings: r.Warnings, Deps: r.Deps, Changes: r.Changes}
+		rec := pairRecord{WEC: r.WEC, Object: r.Ref.String(), Warnings: r.Warnings, Deps: r.Deps, Changes: r.Changes()}
 		if r.Err != nil {
 			rec.Error = r.Err.Error()
 			var re *transform.RenderError

@@ -38,7 +38,7 @@ func ExampleNewPipeline() {
 	core, _ := customization.New("core-1", map[string]string{"tier": "core"}, nil, nil)
 	for _, res := range p.RenderAll(context.Background(), []*unstructured.Unstructured{in}, []*customization.WEC{edge, core}) {
 		fmt.Println(res.WEC, res.Ref, res.Object.Object["spec"])
-		for _, c := range res.Changes {
+		for _, c := range res.Changes() {
 			fmt.Printf("  %s %s %s: %v -> %v\n", c.By, c.Kind, c.Path, c.Old, c.New)
 		}
 	}

@@ -21,7 +21,7 @@ type Pipeline struct {
 }
 
 // WithoutTrace returns a pipeline with the same stages whose renders record no per-WEC changes:
-// Result.Changes then holds only the WEC-independent ones (recorded once per object), while
+// Result.WECChanges is then empty (Result.ObjectChanges, recorded once per object, stays), while
 // objects, errors, warnings and dependencies are exactly as with p. It is for controllers that
 // deliver at fleet scale and do not explain; recording costs about a tenth of a render.
 func (p *Pipeline) WithoutTrace() *Pipeline {
@@ -126,12 +126,28 @@ type Result struct {
 	Object *unstructured.Unstructured
 	// Err is a *RenderError when the pair failed.
 	Err error
-	// Changes lists every change, WEC-independent stages first, then per-WEC ones.
-	Changes Trace
+	// ObjectChanges lists the WEC-independent stages' changes. They were recorded once per
+	// object and are shared, read-only, by every WEC's result of that object.
+	ObjectChanges Trace
+	// WECChanges lists the per-WEC stages' changes for this WEC.
+	WECChanges Trace
 	// Warnings were raised while rendering (WEC-independent ones included).
 	Warnings []string
 	// Deps records what the render read of the WEC.
 	Deps customization.Dependencies
+}
+
+// Changes returns every change of the pair in order: ObjectChanges, then WECChanges. The result
+// is read-only when either part is empty (it is then that part); otherwise it is a new slice.
+func (r *Result) Changes() Trace {
+	switch {
+	case len(r.WECChanges) == 0:
+		return r.ObjectChanges
+	case len(r.ObjectChanges) == 0:
+		return r.WECChanges
+	}
+	all := make(Trace, 0, len(r.ObjectChanges)+len(r.WECChanges))
+	return append(append(all, r.ObjectChanges...), r.WECChanges...)
 }
 
 // Render runs the per-WEC stages for one WEC on a copy-on-write view of prep. It never
@@ -162,15 +178,8 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		}
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
-	switch {
-	case len(obj.trace) == 0:
-		res.Changes = prep.trace[:len(prep.trace):len(prep.trace)] // shared, read-only; appends copy
-	case len(prep.trace) == 0:
-		res.Changes = obj.trace
-	default:
-		res.Changes = make(Trace, 0, len(prep.trace)+len(obj.trace))
-		res.Changes = append(append(res.Changes, prep.trace...), obj.trace...)
-	}
+	res.ObjectChanges = prep.trace[:len(prep.trace):len(prep.trace)] // appends copy
+	res.WECChanges = obj.trace
 	if res.Err == nil {
 		res.Object = obj.Unstructured()
 	}

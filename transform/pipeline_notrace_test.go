@@ -41,7 +41,7 @@ func TestWithoutTraceRendersTheSame(t *testing.T) {
 	require.NoError(t, b.Err)
 	assert.Equal(t, a.Object.Object, b.Object.Object)
 	assert.Equal(t, a.Deps, b.Deps)
-	assert.Len(t, a.Changes, 5, "status removed; noop; spec.template.spec and nodeSelector added; zone added")
-	require.Len(t, b.Changes, 1, "only the WEC-independent change")
-	assert.Equal(t, ".status", b.Changes[0].Path)
+	assert.Len(t, a.Changes(), 5, "status removed; noop; spec.template.spec and nodeSelector added; zone added")
+	require.Len(t, b.Changes(), 1, "only the WEC-independent change")
+	assert.Equal(t, ".status", b.Changes()[0].Path)
 }

@@ -102,14 +102,23 @@ func TestTraceOldToNew(t *testing.T) {
 	require.Len(t, prep.Trace(), 1)
 	res := p.Render(context.Background(), prep, wec(t, "w1", "z"))
 	require.NoError(t, res.Err)
-	require.Len(t, res.Changes, 2, "writing an equal value records nothing")
-	assert.Equal(t, transform.Change{Path: ".spec.replicas", By: "scale", Kind: transform.ChangeSet, Old: int64(1), New: int64(2)}, res.Changes[0])
-	assert.Equal(t, transform.Change{Path: ".metadata.labels.wec", By: "label", Kind: transform.ChangeAdd, New: "yes"}, res.Changes[1])
-	assert.Equal(t, []string{".spec.replicas", ".metadata.labels.wec"}, res.Changes.Paths())
+	require.Len(t, res.Changes(), 2, "writing an equal value records nothing")
+	assert.Equal(t, transform.Change{Path: ".spec.replicas", By: "scale", Kind: transform.ChangeSet, Old: int64(1), New: int64(2)}, res.Changes()[0])
+	assert.Equal(t, transform.Change{Path: ".metadata.labels.wec", By: "label", Kind: transform.ChangeAdd, New: "yes"}, res.Changes()[1])
+	assert.Equal(t, []string{".spec.replicas", ".metadata.labels.wec"}, res.Changes().Paths())
 	// A second render starts again from the prepared object.
 	again := p.Render(context.Background(), prep, wec(t, "w2", "z"))
-	assert.Equal(t, res.Changes, again.Changes)
+	assert.Equal(t, res.Changes(), again.Changes())
 	assert.Len(t, prep.Trace(), 1, "renders never append to the prepared trace")
+	// The WEC-independent part is the prepared trace itself, shared by every WEC's result;
+	// only the per-WEC part is the pair's own.
+	assert.Equal(t, prep.Trace(), res.ObjectChanges)
+	assert.Same(t, &prep.Trace()[0], &res.ObjectChanges[0])
+	assert.Same(t, &res.ObjectChanges[0], &again.ObjectChanges[0])
+	assert.Equal(t, []string{".metadata.labels.wec"}, res.WECChanges.Paths())
+	all := res.Changes()
+	all[0].By = "edited"
+	assert.Equal(t, "scale", prep.Trace()[0].By, "Changes() of a result with both parts is a new slice")
 }
 
 func TestRenderErrors(t *testing.T) {

@@ -23,10 +23,10 @@ const maxExplainValue = 72
 //	#   reads: properties replicas; labels location-group
 func writeExplain(w io.Writer, p pair) {
 	fmt.Fprintf(w, "# explain %s (from %s)\n", p.w.ref, p.w.doc.Source)
-	if len(p.res.Changes) == 0 {
+	if len(p.res.Changes()) == 0 {
 		fmt.Fprintf(w, "#   no changes\n")
 	}
-	for _, c := range p.res.Changes {
+	for _, c := range p.res.Changes() {
 		fmt.Fprintf(w, "#   %s  %s  %s\n", c.Path, c.By, describeChange(c))
 	}
 	if r := describeReads(p.res.Deps); r != "" {

@@ -124,7 +124,7 @@ func writeDir(dir string, r *rendered) error {
 			}
 			buf.Write(y)
 			wr.Objects++
-			for _, c := range p.res.Changes {
+			for _, c := range p.res.Changes() {
 				c.Object = p.w.ref.String()
 				wr.Changes = append(wr.Changes, c)
 			}

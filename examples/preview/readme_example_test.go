@@ -76,7 +76,7 @@ spec:
 	if res.Err != nil {
 		panic(res.Err) // a *transform.RenderError naming the WEC, object, rule and path
 	}
-	for _, c := range res.Changes {
+	for _, c := range res.Changes() {
 		fmt.Printf("%s  %s  %v -> %v\n", c.Path, c.By, c.Old, c.New)
 	}
 	fmt.Println("read properties:", res.Deps.Properties)

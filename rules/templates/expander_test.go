@@ -88,8 +88,8 @@ func TestRenderSharesUntouchedSubtrees(t *testing.T) {
 		"the untouched sidecar is shared, not copied")
 	assert.Equal(t, reflect.ValueOf(prep.Object().Object["metadata"]).UnsafePointer(), reflect.ValueOf(res.Object.Object["metadata"]).UnsafePointer())
 	assert.Equal(t, []string{"region", "tag"}, res.Deps.Properties)
-	assert.Len(t, res.Changes, 4)
-	for _, c := range res.Changes {
+	assert.Len(t, res.Changes(), 4)
+	for _, c := range res.Changes() {
 		assert.Equal(t, templates.StageName, c.By)
 	}
 }

@@ -123,7 +123,7 @@ func formatResults(t *testing.T, results []transform.Result) string {
 			require.NoError(t, err)
 			fmt.Fprintf(&b, "## deps: %s\n", js)
 		}
-		if paths := r.Changes.Paths(); len(paths) > 0 {
+		if paths := r.Changes().Paths(); len(paths) > 0 {
 			fmt.Fprintf(&b, "## changed: %s\n", strings.Join(paths, " "))
 		}
 		if r.Object != nil {

@@ -55,7 +55,7 @@ func TestNewPipelineOrderAndPerWEC(t *testing.T) {
 	require.NoError(t, east.Err)
 	assert.Equal(t, "us-east", east.Object.GetLabels()["region"])
 	var stages []string
-	for _, c := range east.Changes {
+	for _, c := range east.Changes() {
 		if len(stages) == 0 || stages[len(stages)-1] != c.By {
 			stages = append(stages, c.By)
 		}
