@@ -20,6 +20,7 @@ func (o *Object) Adopt(fork *Object) {
 		return
 	}
 	o.root = fork.root
+	o.cur.reset()
 	o.owned = append(o.owned, fork.owned...)
 	o.trace = append(o.trace, fork.trace...)
 }

@@ -25,6 +25,7 @@ type Object struct {
 	root    map[string]any
 	owned   []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
 	small   [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
+	cur     cursor             // the owned containers along the last write's parent
 	trace   Trace
 	noTrace bool       // record nothing (Pipeline.WithoutTrace)
 	paths   *pathCache // formatted paths shared by the renders of one object; may be nil
@@ -129,6 +130,7 @@ func (o *Object) SetAt(loc jsonpath.Location, value any) error {
 		}
 		o.record(loc, o.root, true, m, true)
 		o.root = m
+		o.cur.reset()
 		return nil
 	}
 	parent, err := o.mutableParent(loc, true)
@@ -179,6 +181,7 @@ func (o *Object) RemoveAt(loc jsonpath.Location) bool {
 		return false
 	}
 	parent, err := o.mutableParent(loc, false)
+	defer o.cur.reset() // a removed list item moves the items after it
 	if err != nil {
 		return false
 	}
@@ -210,17 +213,55 @@ func (o *Object) replaceList(loc jsonpath.Location, l []any) {
 	o.own(l)
 }
 
+// cursorDepth bounds the locations a cursor remembers; deeper parents are walked each time.
+const cursorDepth = 12
+
+// cursor remembers the owned containers along the parent of the last write: nodes[i] is the
+// container reached by steps[:i] (nodes[0] is the root). Successive writes mostly share a parent
+// (the env items of one container, the labels of one object), so the next write resumes at
+// the longest common prefix instead of walking down from the root again. Only SetAt extends it;
+// every other structural change (RemoveAt, a new root, Adopt) resets it.
+type cursor struct {
+	n     int // remembered steps; 0 with nodes[0] == nil means nothing is remembered
+	steps [cursorDepth]jsonpath.Step
+	nodes [cursorDepth + 1]any
+}
+
+func (c *cursor) reset() { c.n, c.nodes[0] = 0, nil }
+
+// resume returns how many leading steps of parent the cursor can skip and the owned container
+// they lead to (nil when nothing can be skipped, not even the root).
+func (c *cursor) resume(parent jsonpath.Location) (int, any) {
+	if c.nodes[0] == nil {
+		return 0, nil
+	}
+	k := 0
+	for k < c.n && k < len(parent) && c.steps[k] == parent[k] {
+		k++
+	}
+	return k, c.nodes[k]
+}
+
 // mutableParent returns the owned container that holds loc's last step, copying shared
 // containers on the way down; with create, missing (or null) map members become new maps.
 func (o *Object) mutableParent(loc jsonpath.Location, create bool) (any, error) {
-	o.root = o.ownMap(o.root)
-	var cur any = o.root
-	for i, s := range loc[:len(loc)-1] {
-		next, err := o.child(cur, s, loc[i+1], loc[:i+1], create)
+	parent := loc[:len(loc)-1]
+	start, cur := o.cur.resume(parent)
+	if cur == nil {
+		o.root = o.ownMap(o.root)
+		cur = o.root
+		o.cur.nodes[0] = cur
+	}
+	o.cur.n = start
+	for i := start; i < len(parent); i++ {
+		next, err := o.child(cur, parent[i], loc[i+1], loc[:i+1], create)
 		if err != nil {
 			return nil, fmt.Errorf("cannot set %s: %w", loc, err)
 		}
 		cur = next
+		if i < cursorDepth {
+			o.cur.steps[i], o.cur.nodes[i+1], o.cur.n = parent[i], cur, i+1
+		}
 	}
 	last := loc[len(loc)-1]
 	switch c := cur.(type) {
@@ -242,6 +283,9 @@ func (o *Object) mutableParent(loc jsonpath.Location, create bool) (any, error) 
 func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, create bool) (any, error) {
 	switch c := cur.(type) {
 	case map[string]any:
+		if s.IsIndex {
+			return nil, fmt.Errorf("cannot index %s: it is a map", at[:len(at)-1])
+		}
 		v, ok := c[s.Key]
 		if (!ok || v == nil) && create && !next.IsIndex {
 			m := map[string]any{}
