@@ -273,6 +273,7 @@ type metaMapAction struct {
 	which  string // "labels" or "annotations"
 	keys   []string
 	values []*templates.Template
+	locs   []jsonpath.Location // where each added key is written (.metadata.<which>.<key>)
 	remove []string
 }
 
@@ -306,6 +307,7 @@ func (ac *actionCompiler) metaMap(v any, field, which string, b base) action {
 			}
 			a.keys = append(a.keys, k)
 			a.values = append(a.values, t)
+			a.locs = append(a.locs, jsonpath.Location{{Key: "metadata"}, {Key: which}, {Key: k}})
 		}
 	}
 	if rv, ok := m["remove"]; ok {
@@ -347,8 +349,8 @@ func (a *metaMapAction) apply(ev *pairEval, obj *transform.Object) error {
 		if err != nil {
 			return &actionError{field: child(child(a.field, "add"), k), err: err}
 		}
-		loc := jsonpath.Location{{Key: "metadata"}, {Key: a.which}, {Key: k}}
-		if a.which == "labels" {
+		loc := a.locs[i]
+		if a.which == "labels" && !isLabelValue(s) {
 			if errs := validation.IsValidLabelValue(s); len(errs) > 0 {
 				return &actionError{field: child(child(a.field, "add"), k), path: loc.String(),
 					err: fmt.Errorf("%w: invalid label value %q: %s", ErrResultType, s, strings.Join(errs, "; "))}
@@ -359,6 +361,22 @@ func (a *metaMapAction) apply(ev *pairEval, obj *transform.Object) error {
 		}
 	}
 	return nil
+}
+
+// isLabelValue is the syntax of a label value without a regular expression (validation's
+// IsValidLabelValue, which explains a failure, runs only when this says no): at most 63
+// characters, alphanumerics with '-', '_' and '.' between them, or empty.
+func isLabelValue(s string) bool {
+	if len(s) > validation.LabelValueMaxLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && (i == 0 || i == len(s)-1 || c != '-' && c != '_' && c != '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *metaMapAction) writes() []string {

@@ -175,23 +175,31 @@ func (ac *actionCompiler) image(v any, field string, b base) action {
 	return a
 }
 
-// podSpecs returns the locations of the pod specs of an object: .spec for a Pod,
+// podSpecs returns the location of the pod spec of an object: .spec for a Pod,
 // .spec.jobTemplate.spec.template.spec for a CronJob, .spec.template.spec otherwise.
+// The result is shared: read-only.
 func podSpecs(root map[string]any) jsonpath.Location {
 	kind, _ := root["kind"].(string)
 	switch kind {
 	case "Pod":
-		return jsonpath.Location{{Key: "spec"}}
+		return podSpecOfPod
 	case "CronJob":
-		return jsonpath.Location{{Key: "spec"}, {Key: "jobTemplate"}, {Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+		return podSpecOfCronJob
 	}
-	return jsonpath.Location{{Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+	return podSpecOfTemplate
 }
+
+var (
+	podSpecOfPod      = jsonpath.Location{{Key: "spec"}}
+	podSpecOfCronJob  = jsonpath.Location{{Key: "spec"}, {Key: "jobTemplate"}, {Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+	podSpecOfTemplate = jsonpath.Location{{Key: "spec"}, {Key: "template"}, {Key: "spec"}}
+)
 
 var containerLists = []string{"initContainers", "containers", "ephemeralContainers"}
 
 func (a *imageAction) apply(ev *pairEval, obj *transform.Object) error {
-	values := make([]string, len(a.parts))
+	var buf [4]string // registry, repository, tag, digest
+	values := buf[:len(a.parts)]
 	for i, p := range a.parts {
 		s, err := ev.template(p.tmpl)
 		if err != nil {
@@ -229,7 +237,8 @@ func (a *imageAction) apply(ev *pairEval, obj *transform.Object) error {
 					ref.digest, ref.hasDigest = values[j], true
 				}
 			}
-			loc := append(spec.Child(jsonpath.Step{Key: list}), jsonpath.Step{Index: i, IsIndex: true}, jsonpath.Step{Key: "image"})
+			loc := append(append(make(jsonpath.Location, 0, len(spec)+3), spec...),
+				jsonpath.Step{Key: list}, jsonpath.Step{Index: i, IsIndex: true}, jsonpath.Step{Key: "image"})
 			if err := obj.SetAt(loc, ref.String()); err != nil {
 				return &actionError{field: a.field, path: loc.String(), err: err}
 			}

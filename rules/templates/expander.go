@@ -175,7 +175,8 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 	case env.Deps == nil:
 	case env.Deps.Empty():
 		*env.Deps = b.deps
-		env.Deps.Properties = slices.Clone(b.deps.Properties)
+		// Room for what the rules after this stage add, so they rarely reallocate.
+		env.Deps.Properties = append(make([]string, 0, len(b.deps.Properties)+8), b.deps.Properties...)
 	default:
 		env.Deps.Merge(b.deps)
 	}
