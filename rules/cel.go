@@ -121,10 +121,14 @@ func (k resultKind) article() string {
 // expr is one compiled CEL expression with what it reads of the WEC.
 type expr struct {
 	field string
-	prg   cel.Program
-	want  resultKind
-	deps  customization.Dependencies
-	out   *cel.Type
+	prg   cel.Program // with runtime cost tracking and the cost limit
+	// fast, when set, is the program without cost tracking of an expression whose cost is
+	// statically bounded (see planUntracked); pairEval.eval prefers it when the budget covers
+	// the bound.
+	fast *untrackedPlan
+	want resultKind
+	deps customization.Dependencies
+	out  *cel.Type
 	// readsObject is set when the expression mentions object.
 	readsObject bool
 }
@@ -177,7 +181,12 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 		p.add(field, nil, err)
 		return nil
 	}
-	return &expr{field: field, prg: prg, want: want, deps: deps, out: out, readsObject: readsObject}
+	fast, err := planUntracked(env, ast)
+	if err != nil {
+		p.add(field, nil, err)
+		return nil
+	}
+	return &expr{field: field, prg: prg, fast: fast, want: want, deps: deps, out: out, readsObject: readsObject}
 }
 
 func addIssues(p *problems, field string, iss *cel.Issues) {

@@ -121,6 +121,8 @@ type pairEval struct {
 	object ref.Val        // root as a CEL value, built on first use
 	vars   []varState
 	varErr *actionError // the failure of a variable read by the expression being evaluated
+	// varBuf backs vars for rules with few variables, saving an allocation per pair.
+	varBuf [4]varState
 }
 
 type varState struct {
@@ -165,10 +167,14 @@ func (ev *pairEval) rule(r *rule, obj *transform.Object) error {
 
 func (ev *pairEval) begin(r *rule, root map[string]any) {
 	ev.r, ev.root, ev.object = r, root, nil
-	if cap(ev.vars) >= len(r.vars) {
+	switch {
+	case cap(ev.vars) >= len(r.vars):
 		ev.vars = ev.vars[:len(r.vars)]
 		clear(ev.vars)
-	} else {
+	case len(r.vars) <= len(ev.varBuf):
+		ev.vars = ev.varBuf[:len(r.vars)]
+		clear(ev.vars)
+	default:
 		ev.vars = make([]varState, len(r.vars))
 	}
 }
@@ -245,6 +251,12 @@ func (ev *pairEval) variable(i int) (ref.Val, error) {
 
 // eval evaluates x against the pair, charging its cost to the budget and recording what it
 // reads of the WEC.
+//
+// An expression whose worst case is statically bounded (x.fast, see planUntracked) is charged
+// that bound and runs without runtime cost tracking, when the remaining budget covers the
+// bound; others, and bounded ones once the budget is lower than their bound, are tracked at
+// runtime and charged their actual cost. Either way the charge follows the evaluation, so a
+// variable the expression reads has been charged first, separately.
 func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 	outer := ev.varErr
 	ev.varErr = nil
@@ -254,24 +266,38 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 		return nil, &actionError{field: x.field, err: ev.budgetError()}
 	}
 	var (
-		out ref.Val
-		det *cel.EvalDetails
-		err error
+		out  ref.Val
+		det  *cel.EvalDetails
+		err  error
+		cost uint64 // what to charge
 	)
-	if ev.ctx.Done() == nil {
+	switch {
+	case x.fast != nil && ev.budget >= x.fast.max:
+		// An untracked program never looks at the context (the tracked one does only
+		// between loop iterations, and this expression has no loop): look once before, so
+		// that a render whose context ended fails at its next expression.
+		if ev.ctx.Done() != nil {
+			if ctxErr := ev.ctx.Err(); ctxErr != nil {
+				return nil, &actionError{field: x.field, err: ctxErr}
+			}
+		}
+		out, _, err = x.fast.prg.Eval(ev)
+		cost = x.fast.max
+	case ev.ctx.Done() == nil:
 		out, det, err = x.prg.Eval(ev) // a context that cannot end needs no cancellation watcher
-	} else {
+	default:
 		out, det, err = x.prg.ContextEval(ev.ctx, ev)
 	}
 	if det != nil {
 		if c := det.ActualCost(); c != nil {
-			if *c > ev.budget {
-				ev.budget = 0
-				return nil, &actionError{field: x.field, err: ev.budgetError()}
-			}
-			ev.budget -= *c
+			cost = *c
 		}
 	}
+	if cost > ev.budget {
+		ev.budget = 0
+		return nil, &actionError{field: x.field, err: ev.budgetError()}
+	}
+	ev.budget -= cost
 	if err != nil {
 		if ev.varErr != nil {
 			return nil, ev.varErr
