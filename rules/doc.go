@@ -58,7 +58,11 @@
 // replicas an int) and at run time otherwise.
 //
 // Each pair has one CEL cost budget ([CostLimit], [DefaultCostLimit]) shared by all its
-// expressions; exceeding it, or the render's context ending, fails the pair.
+// expressions; exceeding it, or the render's context ending, fails the pair. An expression
+// whose worst-case cost is known at compile time and small (no loops, no size-dependent
+// functions: `int(properties.replicas)`, `cluster.labels['tier'] == 'gold'`) runs without
+// runtime cost tracking and is charged that worst case; every other expression is tracked
+// and charged what it actually cost.
 //
 // # Evaluation
 //
