@@ -274,6 +274,7 @@ type metaMapAction struct {
 	keys   []string
 	values []*templates.Template
 	locs   []jsonpath.Location // where each added key is written (.metadata.<which>.<key>)
+	paths  []string            // locs formatted
 	remove []string
 }
 
@@ -308,6 +309,7 @@ func (ac *actionCompiler) metaMap(v any, field, which string, b base) action {
 			a.keys = append(a.keys, k)
 			a.values = append(a.values, t)
 			a.locs = append(a.locs, jsonpath.Location{{Key: "metadata"}, {Key: which}, {Key: k}})
+			a.paths = append(a.paths, a.locs[len(a.locs)-1].String())
 		}
 	}
 	if rv, ok := m["remove"]; ok {
@@ -356,8 +358,8 @@ func (a *metaMapAction) apply(ev *pairEval, obj *transform.Object) error {
 					err: fmt.Errorf("%w: invalid label value %q: %s", ErrResultType, s, strings.Join(errs, "; "))}
 			}
 		}
-		if err := obj.SetAt(loc, s); err != nil {
-			return &actionError{field: child(child(a.field, "add"), k), path: loc.String(), err: err}
+		if err := obj.SetAtPath(loc, a.paths[i], s); err != nil {
+			return &actionError{field: child(child(a.field, "add"), k), path: a.paths[i], err: err}
 		}
 	}
 	return nil

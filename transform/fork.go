@@ -16,10 +16,11 @@ func (o *Object) Fork() *Object {
 // appended to o's. fork must come from o.Fork() with no writes to o since; it must not be used
 // afterwards. Adopting an unwritten fork changes nothing.
 func (o *Object) Adopt(fork *Object) {
-	if len(fork.trace) == 0 && len(fork.owned) == 0 {
+	if len(fork.trace) == 0 && !fork.Modified() {
 		return
 	}
 	o.root = fork.root
+	o.replaced = o.replaced || fork.replaced
 	o.cur.reset()
 	o.owned = append(o.owned, fork.owned...)
 	o.trace = append(o.trace, fork.trace...)

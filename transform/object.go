@@ -22,14 +22,15 @@ import (
 // caller. Values read from an Object (Root, Get, Find) are shared and read-only.
 // An Object is not safe for concurrent use.
 type Object struct {
-	root    map[string]any
-	owned   []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
-	small   [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
-	cur     cursor             // the owned containers along the last write's parent
-	trace   Trace
-	noTrace bool       // record nothing (Pipeline.WithoutTrace)
-	paths   *pathCache // formatted paths shared by the renders of one object; may be nil
-	by      string
+	root     map[string]any
+	owned    []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
+	small    [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
+	cur      cursor             // the owned containers along the last write's parent
+	replaced bool               // the root was replaced by a write
+	trace    Trace
+	noTrace  bool       // record nothing (Pipeline.WithoutTrace)
+	paths    *pathCache // formatted paths shared by the renders of one object; may be nil
+	by       string
 }
 
 // NewObject returns an Object over base. base is shared, never modified; it must not be
@@ -122,14 +123,27 @@ func (o *Object) Set(p *jsonpath.Path, value any) (int, error) {
 }
 
 // SetAt writes value at loc, creating missing maps along the way (list items must exist).
-func (o *Object) SetAt(loc jsonpath.Location, value any) error {
+func (o *Object) SetAt(loc jsonpath.Location, value any) error { return o.setAt(loc, "", value) }
+
+// SetAtPath is SetAt for a caller that writes loc for many WECs and formatted it once: path
+// must be loc.String(). The trace then records path as is instead of formatting loc again.
+func (o *Object) SetAtPath(loc jsonpath.Location, path string, value any) error {
+	return o.setAt(loc, path, value)
+}
+
+// Modified reports whether o's tree may differ from the tree o started from (the base of
+// [NewObject], or the tree at [Object.Fork]): false until the first write or adoption.
+func (o *Object) Modified() bool { return len(o.owned) > 0 || o.replaced }
+
+func (o *Object) setAt(loc jsonpath.Location, path string, value any) error {
 	if len(loc) == 0 {
 		m, ok := value.(map[string]any)
 		if !ok {
 			return fmt.Errorf("cannot replace the whole object with %s", Describe(value))
 		}
-		o.record(loc, o.root, true, m, true)
+		o.recordAt(loc, path, o.root, true, m, true)
 		o.root = m
+		o.replaced = true
 		o.cur.reset()
 		return nil
 	}
@@ -145,14 +159,14 @@ func (o *Object) SetAt(loc jsonpath.Location, value any) error {
 			return nil
 		}
 		c[last.Key] = value
-		o.record(loc, old, existed, value, true)
+		o.recordAt(loc, path, old, existed, value, true)
 	case []any:
 		old := c[last.Index]
 		if equalValue(old, value) {
 			return nil
 		}
 		c[last.Index] = value
-		o.record(loc, old, true, value, true)
+		o.recordAt(loc, path, old, true, value, true)
 	}
 	return nil
 }
@@ -391,10 +405,18 @@ func (o *Object) owns(p unsafe.Pointer) bool {
 func mapID(m map[string]any) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&m)) }
 
 func (o *Object) record(loc jsonpath.Location, old any, hadOld bool, new any, hasNew bool) {
+	o.recordAt(loc, "", old, hadOld, new, hasNew)
+}
+
+// recordAt appends a change at loc, whose formatted form is path when the caller has it.
+func (o *Object) recordAt(loc jsonpath.Location, path string, old any, hadOld bool, new any, hasNew bool) {
 	if o.noTrace {
 		return
 	}
-	c := Change{Path: o.paths.String(loc), By: o.by, Old: old, New: new, Kind: ChangeSet}
+	if path == "" {
+		path = o.paths.String(loc)
+	}
+	c := Change{Path: path, By: o.by, Old: old, New: new, Kind: ChangeSet}
 	if o.trace == nil {
 		o.trace = make(Trace, 0, 8)
 	}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -207,6 +208,12 @@ func runModel(t *testing.T, seed uint64, n int) {
 			require.Equal(t, forkModel, fork.Root(), "seed %d step %d (fork)", seed, step)
 		}
 		require.Equal(t, pristine, base, "seed %d step %d: the base was modified", seed, step)
+		if !reflect.DeepEqual(model, pristine) {
+			require.True(t, obj.Modified(), "seed %d step %d: the tree changed, Modified must say so", seed, step)
+		}
+		if fork != nil && !reflect.DeepEqual(forkModel, model) {
+			require.True(t, fork.Modified(), "seed %d step %d: the fork changed, Modified must say so", seed, step)
+		}
 	}
 }
 

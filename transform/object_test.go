@@ -62,3 +62,15 @@ func TestObjectSetThroughScalarFails(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), ".spec is a string")
 }
+
+func TestSetAtPathRecordsTheGivenPath(t *testing.T) {
+	loc := jsonpath.Location{{Key: "spec"}, {Key: "containers"}, {Index: 1, IsIndex: true}, {Key: "image"}}
+	a, b := transform.NewObject(baseTree()), transform.NewObject(baseTree())
+	assert.False(t, a.Modified())
+	require.NoError(t, a.SetAt(loc, "envoy"))
+	require.NoError(t, b.SetAtPath(loc, loc.String(), "envoy"))
+	assert.True(t, a.Modified())
+	assert.Equal(t, a.Root(), b.Root())
+	assert.Equal(t, a.Trace(), b.Trace())
+	assert.Equal(t, ".spec.containers[1].image", b.Trace()[0].Path)
+}

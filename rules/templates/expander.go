@@ -98,7 +98,7 @@ func (e *Expander) Prepare(env *transform.Env, obj *transform.Object) (transform
 				index[c] = i
 			}
 			if i >= 0 {
-				b.leaves = append(b.leaves, leaf{loc: slices.Clone(loc), tmpl: i})
+				b.leaves = append(b.leaves, leaf{loc: slices.Clone(loc), path: loc.String(), tmpl: i})
 			}
 		case map[string]any:
 			keys := make([]string, 0, len(c))
@@ -140,6 +140,7 @@ func optedIn(root map[string]any) bool {
 // leaf is one string leaf holding template tmpl.
 type leaf struct {
 	loc  jsonpath.Location
+	path string // loc formatted, once per object
 	tmpl int
 }
 
@@ -193,6 +194,7 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		results = make([]result, len(b.tmpls))
 	}
 	var firstErr error
+	earlierWrites := obj.Modified()
 	for _, l := range b.leaves {
 		t := b.tmpls[l.tmpl]
 		r := &results[l.tmpl]
@@ -210,9 +212,9 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		if r.err != nil {
 			stop := isFatal(r.err)
 			if firstErr == nil {
-				firstErr = &transform.RenderError{By: StageName, Path: l.loc.String(), Err: r.err}
+				firstErr = &transform.RenderError{By: StageName, Path: l.path, Err: r.err}
 			} else {
-				env.Warn("%s: %s: also failed: %v", StageName, l.loc, r.err)
+				env.Warn("%s: %s: also failed: %v", StageName, l.path, r.err)
 			}
 			if stop {
 				break
@@ -222,11 +224,15 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		if firstErr != nil || r.out == t.text {
 			continue
 		}
-		if cur, ok := obj.Get(l.loc); !ok || cur != any(t.text) {
-			continue
+		// A leaf an earlier per-WEC stage changed is no longer this template (the leaves are
+		// distinct, so this stage's own writes never change another leaf).
+		if earlierWrites {
+			if cur, ok := obj.Get(l.loc); !ok || cur != any(t.text) {
+				continue
+			}
 		}
-		if err := obj.SetAt(l.loc, r.out); err != nil {
-			return &transform.RenderError{By: StageName, Path: l.loc.String(), Err: err}
+		if err := obj.SetAtPath(l.loc, l.path, r.out); err != nil {
+			return &transform.RenderError{By: StageName, Path: l.path, Err: err}
 		}
 	}
 	return firstErr

@@ -176,3 +176,32 @@ func TestCancelledContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, env.Warnings(), "cancellation stops the expansion")
 }
+
+// A per-WEC stage before the expansion may change or remove a template leaf: the expansion
+// then leaves that leaf alone and still expands the others.
+func TestExpansionAfterAnEarlierPerWECStage(t *testing.T) {
+	envA := jsonpath.Location{{Key: "spec"}, {Key: "template"}, {Key: "spec"}, {Key: "containers"},
+		{Index: 0, IsIndex: true}, {Key: "env"}, {Index: 0, IsIndex: true}, {Key: "value"}}
+	envC := append(append(jsonpath.Location{}, envA[:6]...), jsonpath.Step{Index: 2, IsIndex: true})
+	earlier := transform.Func(func(_ *transform.Env, obj *transform.Object) error {
+		if err := obj.SetAt(envA, "fixed"); err != nil {
+			return err
+		}
+		obj.RemoveAt(envC)
+		return nil
+	})
+	p := transform.NewPipeline(nil, []transform.Stage{
+		transform.Named("earlier", earlier), templates.NewExpander(templates.Limits{}).Stage()})
+	w, err := customization.New("w1", map[string]string{"region": "eu", "tag": "2.0"}, nil, nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	res := p.Render(ctx, p.Prepare(ctx, deployment("true")), w)
+	require.NoError(t, res.Err)
+	c0, _, _ := unstructured.NestedSlice(res.Object.Object, "spec", "template", "spec", "containers")
+	app := c0[0].(map[string]any)
+	assert.Equal(t, "web:2.0", app["image"])
+	assert.Equal(t, []any{
+		map[string]any{"name": "A", "value": "fixed"},
+		map[string]any{"name": "B", "value": "eu"},
+	}, app["env"])
+}
