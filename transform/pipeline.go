@@ -3,6 +3,7 @@ package transform
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -162,10 +163,9 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		res.Err = withWEC(prep.Err, res.WEC)
 		return res
 	}
-	obj := NewObject(prep.base)
-	obj.noTrace = p.noTrace
-	obj.paths = &prep.paths
-	env := &Env{Context: ctx, WEC: wec, Deps: &res.Deps, Object: prep.Ref}
+	st := getRenderState(ctx, prep, wec, p.noTrace)
+	defer putRenderState(st)
+	obj, env := &st.obj, &st.env
 	for _, s := range prep.bound {
 		if err := ctx.Err(); err != nil {
 			res.Err = wrapRenderError(err, res.WEC, prep.Ref, s.name)
@@ -178,12 +178,40 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		}
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
+	res.Deps = st.deps
 	res.ObjectChanges = prep.trace[:len(prep.trace):len(prep.trace)] // appends copy
 	res.WECChanges = obj.trace
 	if res.Err == nil {
 		res.Object = obj.Unstructured()
 	}
 	return res
+}
+
+// renderState is the scratch state of one render, pooled: a render's garbage is mostly its
+// copied containers, and the Object (with its inline owned list and write cursor), the Env
+// and the dependencies need not add to it. Stages must not keep obj or env after Transform
+// returns (see [Transform]).
+type renderState struct {
+	obj  Object
+	env  Env
+	deps customization.Dependencies
+}
+
+var renderStates = sync.Pool{New: func() any { return new(renderState) }}
+
+func getRenderState(ctx context.Context, prep *Prepared, wec *customization.WEC, noTrace bool) *renderState {
+	st := renderStates.Get().(*renderState)
+	st.obj.root, st.obj.owned, st.obj.noTrace, st.obj.paths = prep.base, st.obj.small[:0], noTrace, &prep.paths
+	st.env = Env{Context: ctx, WEC: wec, Deps: &st.deps, Object: prep.Ref}
+	return st
+}
+
+// putRenderState clears everything st refers to (the result owns it now) and pools st.
+func putRenderState(st *renderState) {
+	st.obj = Object{}
+	st.env = Env{}
+	st.deps = customization.Dependencies{}
+	renderStates.Put(st)
 }
 
 // RenderAll prepares every object once and renders it for every WEC, using up to GOMAXPROCS

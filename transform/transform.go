@@ -33,7 +33,8 @@ func (e *Env) Warnings() []string { return e.warnings }
 
 // Transform edits one object in place, for one WEC (or for none: env.WEC is nil in
 // WEC-independent stages). Implementations must be safe for concurrent use by many renders:
-// all per-render state lives in env and obj.
+// all per-render state lives in env and obj. env and obj belong to the render: a Pipeline
+// reuses them for later renders, so a Transform must not keep them after it returns.
 type Transform interface {
 	Transform(env *Env, obj *Object) error
 }
