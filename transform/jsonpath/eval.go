@@ -1,7 +1,6 @@
 package jsonpath
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,11 +94,9 @@ type Node struct {
 // Find returns every node the path matches in root, in document order. A path that matches
 // nothing returns nil. root is not modified.
 func (p *Path) Find(root any) []Node {
-	var out []Node
-	p.walk(root, nil, 0, false, func(loc Location, v any, _ bool) {
-		out = append(out, Node{Location: loc, Value: v})
-	})
-	return out
+	c := collector{nodes: true}
+	p.walk(root, false, &c)
+	return c.found
 }
 
 // Target is a location a writer may set: Exists tells whether a node is there now.
@@ -113,44 +110,75 @@ type Target struct {
 // members below them), so that a setter can create the maps on the way. Index, wildcard and
 // filter selectors never create anything: where they match nothing, there is no target.
 func (p *Path) Targets(root any, create bool) []Target {
-	var out []Target
-	p.walk(root, nil, 0, create, func(loc Location, _ any, exists bool) {
-		out = append(out, Target{Location: loc, Exists: exists})
-	})
-	return out
+	var c collector
+	p.walk(root, create, &c)
+	return c.targets
 }
 
-// walk visits the matches of p.segs[i:] below node v at loc. exists is false only for
-// locations invented by create.
-func (p *Path) walk(v any, loc Location, i int, create bool, visit func(Location, any, bool)) {
-	if loc == nil {
+// collector gathers a walk's matches. The locations it returns share one backing array
+// (appended to, never overwritten), so a walk allocates per batch of matches, not per match.
+type collector struct {
+	nodes   bool // collect found (Find), else targets (Targets)
+	found   []Node
+	targets []Target
+	steps   []Step
+}
+
+func (c *collector) add(loc Location, v any, exists bool) {
+	if cap(c.steps)-len(c.steps) < len(loc) {
+		n := len(loc) // most paths match once
+		if c.steps != nil {
+			n *= 4
+		}
+		c.steps = make([]Step, 0, n)
+	}
+	start := len(c.steps)
+	c.steps = append(c.steps, loc...)
+	own := Location(c.steps[start:len(c.steps):len(c.steps)])
+	if c.nodes {
+		c.found = append(c.found, Node{Location: own, Value: v})
+	} else {
+		c.targets = append(c.targets, Target{Location: own, Exists: exists})
+	}
+}
+
+// walkStackDepth is the deepest path whose walk keeps its location stack off the heap.
+const walkStackDepth = 16
+
+// walk visits the matches of p below root.
+func (p *Path) walk(root any, create bool, c *collector) {
+	var stack [walkStackDepth]Step
+	loc := Location(stack[:0])
+	if len(p.segs) >= walkStackDepth {
 		loc = make(Location, 0, len(p.segs)+1)
 	}
-	p.walkFrom(v, true, loc, i, create, visit)
+	p.walkFrom(root, true, loc, 0, create, c)
 }
 
-func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, visit func(Location, any, bool)) {
+// walkFrom visits the matches of p.segs[i:] below node v at loc. exists is false only for
+// locations invented by create.
+func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, c *collector) {
 	if i == len(p.segs) {
-		visit(slices.Clone(loc), v, exists)
+		c.add(loc, v, exists)
 		return
 	}
 	seg := &p.segs[i]
 	switch seg.kind {
 	case segName:
 		if !exists {
-			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, visit)
+			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, c)
 			return
 		}
 		m, ok := v.(map[string]any)
 		if !ok && create && v == nil {
 			// An explicit null is replaced by a map, like a missing member.
-			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, visit)
+			p.walkFrom(nil, false, push(loc, Step{Key: seg.name}), i+1, create, c)
 			return
 		}
 		if !ok {
 			if create {
 				// A non-map in the way: report the target so the setter can name the conflict.
-				visit(slices.Clone(push(loc, Step{Key: seg.name})), nil, false)
+				c.add(push(loc, Step{Key: seg.name}), nil, false)
 			}
 			return
 		}
@@ -158,7 +186,7 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, vi
 		if !ok && !create {
 			return
 		}
-		p.walkFrom(child, ok, push(loc, Step{Key: seg.name}), i+1, create, visit)
+		p.walkFrom(child, ok, push(loc, Step{Key: seg.name}), i+1, create, c)
 	case segIndex:
 		l, ok := v.([]any)
 		if !exists || !ok {
@@ -171,32 +199,32 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, vi
 		if idx < 0 || idx >= len(l) {
 			return
 		}
-		p.walkFrom(l[idx], true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, visit)
+		p.walkFrom(l[idx], true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, c)
 	case segWildcard, segFilter:
 		if !exists {
 			return
 		}
-		switch c := v.(type) {
+		switch node := v.(type) {
 		case []any:
-			for idx, item := range c {
+			for idx, item := range node {
 				if seg.kind == segFilter && !seg.matches(item) {
 					continue
 				}
-				p.walkFrom(item, true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, visit)
+				p.walkFrom(item, true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, c)
 			}
 		case map[string]any:
-			for _, k := range sortedKeys(c) {
-				if seg.kind == segFilter && !seg.matches(c[k]) {
+			for _, k := range sortedKeys(node) {
+				if seg.kind == segFilter && !seg.matches(node[k]) {
 					continue
 				}
-				p.walkFrom(c[k], true, push(loc, Step{Key: k}), i+1, create, visit)
+				p.walkFrom(node[k], true, push(loc, Step{Key: k}), i+1, create, c)
 			}
 		}
 	}
 }
 
 // push appends s to the walk's location stack. The stack is reused across siblings (append
-// overwrites the slot after a sibling returns); visit clones it.
+// overwrites the slot after a sibling returns); the collector copies it.
 func push(loc Location, s Step) Location { return append(loc, s) }
 
 func sortedKeys(m map[string]any) []string {
