@@ -161,8 +161,12 @@ type setAction struct {
 	field  string
 	path   *jsonpath.Path
 	target string // the path as a field path (`.spec.replicas`), for error messages
-	value  *expr
-	tmpl   *templates.Template
+	// names is the location of a path of name selectors only (its one target), with its
+	// trace form namesText; nil for other paths.
+	names     jsonpath.Location
+	namesText string
+	value     *expr
+	tmpl      *templates.Template
 }
 
 func (ac *actionCompiler) set(v any, field string, b base) action {
@@ -175,6 +179,9 @@ func (ac *actionCompiler) set(v any, field string, b base) action {
 		a.path = ac.path(pv, child(field, "path"))
 		if a.path != nil {
 			a.target = strings.TrimPrefix(a.path.String(), "$")
+			if loc, ok := a.path.Names(); ok {
+				a.names, a.namesText = loc, loc.String()
+			}
 		}
 	} else {
 		ac.rd.p.addf(child(field, "path"), "required")
@@ -221,6 +228,9 @@ func (a *setAction) apply(ev *pairEval, obj *transform.Object) error {
 			return &actionError{field: child(a.field, "template"), path: a.target, err: err}
 		}
 		v = s
+	}
+	if a.names != nil && obj.SetAtPath(a.names, a.namesText, v) == nil {
+		return nil // the one target of a names-only path; on error Set below explains
 	}
 	n, err := obj.Set(a.path, v)
 	if err != nil {

@@ -49,12 +49,23 @@ type segment struct {
 
 // Path is a compiled JSONPath. It is immutable and safe for concurrent use.
 type Path struct {
-	text string
-	segs []segment
+	text  string
+	segs  []segment
+	names Location // the location when every segment is a name selector
 }
 
 // String returns the text the path was parsed from.
 func (p *Path) String() string { return p.text }
+
+// Names returns the location of a path made only of name selectors ($.spec.replicas) and
+// true; such a path always has exactly one target (Targets with create). Other paths return
+// nil and false. The location is shared: read-only.
+func (p *Path) Names() (Location, bool) {
+	if p.names == nil {
+		return nil, false
+	}
+	return p.names, true
+}
 
 // Singular reports whether the path can match at most one node (only name and index
 // selectors).
@@ -83,7 +94,19 @@ func Parse(text string) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Path{text: text, segs: segs}, nil
+	return &Path{text: text, segs: segs, names: nameLocation(segs)}, nil
+}
+
+// nameLocation returns the location of segs when all are name selectors, else nil.
+func nameLocation(segs []segment) Location {
+	loc := make(Location, 0, len(segs))
+	for _, s := range segs {
+		if s.kind != segName {
+			return nil
+		}
+		loc = append(loc, Step{Key: s.name})
+	}
+	return loc
 }
 
 type parser struct {

@@ -155,3 +155,23 @@ func TestLocationFormats(t *testing.T) {
 		assert.Equal(t, ".a", base.String())
 	})
 }
+
+func TestNames(t *testing.T) {
+	for text, want := range map[string]jsonpath.Location{
+		"$.spec.replicas":                    {{Key: "spec"}, {Key: "replicas"}},
+		"$.metadata.labels['example.com/a']": {{Key: "metadata"}, {Key: "labels"}, {Key: "example.com/a"}},
+		"$.spec.containers[0].image":         nil,
+		"$.spec.containers[*].image":         nil,
+		"$.spec.containers[?@.name=='a']":    nil,
+	} {
+		p, err := jsonpath.Parse(text)
+		require.NoError(t, err, text)
+		loc, ok := p.Names()
+		assert.Equal(t, want != nil, ok, text)
+		assert.Equal(t, want, loc, text)
+		if ok {
+			// The one target of a names-only path, with or without the members it creates.
+			assert.Equal(t, []jsonpath.Target{{Location: loc}}, p.Targets(map[string]any{}, true), text)
+		}
+	}
+}
