@@ -27,12 +27,12 @@ func (d Delta) Empty() bool {
 // Diff returns what changed from old to new. Either may be nil (a WEC that appears or
 // disappears): then every key of the other counts as changed.
 func Diff(old, new *WEC) Delta {
-	var o, n WEC
-	if old != nil {
-		o = *old
+	o, n := old, new
+	if o == nil {
+		o = &WEC{}
 	}
-	if new != nil {
-		n = *new
+	if n == nil {
+		n = &WEC{}
 	}
 	cm := changedKeys(o.cmData, n.cmData, func(a, b string) bool { return a == b })
 	cm = append(cm, changedKeys(o.cmBinary, n.cmBinary, bytes.Equal)...)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +39,7 @@ type WEC struct {
 	hasCM       bool
 	properties  map[string]string
 	source      map[string]Source
+	memo        sync.Map // Memo's derived values
 }
 
 // Source names where a property's value came from.
@@ -167,6 +169,20 @@ func (w *WEC) ConfigMapBinaryData() map[string][]byte { return w.cmBinary }
 
 // Properties returns the merged properties that templates and rules see. Shared: do not modify.
 func (w *WEC) Properties() map[string]string { return w.properties }
+
+// Memo returns the value derived from w under key, calling build on first use. A WEC is an
+// immutable snapshot, so what is derived from it stays valid as long as it does: an engine
+// builds its own view of a WEC (say, the WEC's properties as a CEL value) once per WEC instead
+// of once per object. key must be comparable; use an unexported type to avoid clashes. Safe for
+// concurrent use: concurrent first calls may each run build, and all get the value stored
+// first, so build must be pure and its result safe for concurrent use.
+func (w *WEC) Memo(key any, build func() any) any {
+	if v, ok := w.memo.Load(key); ok {
+		return v
+	}
+	v, _ := w.memo.LoadOrStore(key, build())
+	return v
+}
 
 // Lookup returns the property key with KubeStellar's precedence, and whether it exists.
 func (w *WEC) Lookup(key string) (string, bool) {

@@ -212,14 +212,19 @@ func (ev *pairEval) ResolveName(name string) (any, bool) {
 	case varCluster:
 		if ev.cluster == nil {
 			w := ev.env.WEC
-			ev.cluster = ev.adapter.NativeToValue(&clusterInfo{
-				Name: w.Name(), Labels: w.Labels(), Annotations: w.Annotations(), ConfigMap: w.ConfigMapData(),
-			})
+			ev.cluster = w.Memo(clusterValueKey{}, func() any {
+				return ev.adapter.NativeToValue(&clusterInfo{
+					Name: w.Name(), Labels: w.Labels(), Annotations: w.Annotations(), ConfigMap: w.ConfigMapData(),
+				})
+			}).(ref.Val)
 		}
 		return ev.cluster, true
 	case varProperties:
 		if ev.properties == nil {
-			ev.properties = types.DefaultTypeAdapter.NativeToValue(ev.env.WEC.Properties())
+			w := ev.env.WEC
+			ev.properties = w.Memo(propertiesValueKey{}, func() any {
+				return types.DefaultTypeAdapter.NativeToValue(w.Properties())
+			}).(ref.Val)
 		}
 		return ev.properties, true
 	}
@@ -235,6 +240,13 @@ func (ev *pairEval) ResolveName(name string) (any, bool) {
 	}
 	return nil, false
 }
+
+// The keys of a WEC's CEL values, built once per WEC ([customization.WEC.Memo]): they are
+// immutable and the CEL environments (so the adapter) are the same for every Set.
+type (
+	clusterValueKey    struct{}
+	propertiesValueKey struct{}
+)
 
 // Parent implements interpreter.Activation.
 func (ev *pairEval) Parent() interpreter.Activation { return nil }

@@ -42,6 +42,7 @@ func parseImage(ref string) imageRef {
 // String joins the parts back into a reference; String(parseImage(s)) == s for every s.
 func (r imageRef) String() string {
 	var b strings.Builder
+	b.Grow(len(r.registry) + len(r.repository) + len(r.tag) + len(r.digest) + 3)
 	if r.registry != "" {
 		b.WriteString(r.registry)
 		b.WriteByte('/')
