@@ -22,15 +22,16 @@ import (
 // caller. Values read from an Object (Root, Get, Find) are shared and read-only.
 // An Object is not safe for concurrent use.
 type Object struct {
-	root     map[string]any
-	owned    []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
-	small    [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
-	cur      cursor             // the owned containers along the last write's parent
-	replaced bool               // the root was replaced by a write
-	trace    Trace
-	noTrace  bool       // record nothing (Pipeline.WithoutTrace)
-	paths    *pathCache // formatted paths shared by the renders of one object; may be nil
-	by       string
+	root      map[string]any
+	owned     []unsafe.Pointer   // containers private to this Object (few: a linear scan beats a map)
+	small     [16]unsafe.Pointer // owned's first backing array: a render owns about a dozen
+	cur       cursor             // the owned containers along the last write's parent
+	replaced  bool               // the root was replaced by a write
+	traceHint int                // the trace's expected length (from earlier renders of the object)
+	trace     Trace
+	noTrace   bool       // record nothing (Pipeline.WithoutTrace)
+	paths     *pathCache // formatted paths shared by the renders of one object; may be nil
+	by        string
 }
 
 // NewObject returns an Object over base. base is shared, never modified; it must not be
@@ -418,7 +419,7 @@ func (o *Object) recordAt(loc jsonpath.Location, path string, old any, hadOld bo
 	}
 	c := Change{Path: path, By: o.by, Old: old, New: new, Kind: ChangeSet}
 	if o.trace == nil {
-		o.trace = make(Trace, 0, 8)
+		o.trace = make(Trace, 0, max(o.traceHint, 8))
 	}
 	switch {
 	case !hadOld:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -51,6 +52,9 @@ type Prepared struct {
 	trace Trace
 	bound []boundStage
 	paths pathCache
+	// traceLen is the longest per-WEC trace a render of this object recorded so far: the
+	// next render allocates its trace at that size once instead of growing it.
+	traceLen atomic.Int32
 }
 
 // Object returns the object after the WEC-independent stages. Read-only.
@@ -181,6 +185,9 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 	res.Deps = st.deps
 	res.ObjectChanges = prep.trace[:len(prep.trace):len(prep.trace)] // appends copy
 	res.WECChanges = obj.trace
+	if n := int32(len(obj.trace)); n > prep.traceLen.Load() {
+		prep.traceLen.Store(n) // a racing render may store a smaller n: it is only a hint
+	}
 	if res.Err == nil {
 		res.Object = obj.Unstructured()
 	}
@@ -202,6 +209,7 @@ var renderStates = sync.Pool{New: func() any { return new(renderState) }}
 func getRenderState(ctx context.Context, prep *Prepared, wec *customization.WEC, noTrace bool) *renderState {
 	st := renderStates.Get().(*renderState)
 	st.obj.root, st.obj.owned, st.obj.noTrace, st.obj.paths = prep.base, st.obj.small[:0], noTrace, &prep.paths
+	st.obj.traceHint = int(prep.traceLen.Load())
 	st.env = Env{Context: ctx, WEC: wec, Deps: &st.deps, Object: prep.Ref}
 	return st
 }
