@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -75,7 +76,9 @@ func (st *stage) Transform(env *transform.Env, obj *transform.Object) error {
 	if env.Deps == nil {
 		env.Deps = &customization.Dependencies{}
 	}
-	ev := &pairEval{ctx: ctx, env: env, budget: st.set.costLimit, limit: st.set.costLimit, adapter: st.set.adapter}
+	ev := pairEvals.Get().(*pairEval)
+	defer ev.release()
+	ev.ctx, ev.env, ev.budget, ev.limit, ev.adapter = ctx, env, st.set.costLimit, st.set.costLimit, st.set.adapter
 	for _, r := range rules {
 		err := ev.rule(r, obj)
 		if err == nil {
@@ -123,6 +126,16 @@ type pairEval struct {
 	varErr *actionError // the failure of a variable read by the expression being evaluated
 	// varBuf backs vars for rules with few variables, saving an allocation per pair.
 	varBuf [4]varState
+}
+
+// pairEvals pools the evaluation state of finished pairs: nothing of it outlives the rules
+// stage's Transform (CEL does not keep its activation, errors carry copies).
+var pairEvals = sync.Pool{New: func() any { return new(pairEval) }}
+
+// release clears ev (it must not keep the pair's WEC, object or values alive) and pools it.
+func (ev *pairEval) release() {
+	*ev = pairEval{}
+	pairEvals.Put(ev)
 }
 
 type varState struct {
