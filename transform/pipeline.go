@@ -25,7 +25,7 @@ type Pipeline struct {
 // WithoutTrace returns a pipeline with the same stages whose renders record no per-WEC changes:
 // Result.WECChanges is then empty (Result.ObjectChanges, recorded once per object, stays), while
 // objects, errors, warnings and dependencies are exactly as with p. It is for controllers that
-// deliver at fleet scale and do not explain; recording costs about a tenth of a render.
+// deliver at fleet scale and do not explain; recording costs about a fifth of a render.
 func (p *Pipeline) WithoutTrace() *Pipeline {
 	cp := *p
 	cp.noTrace = true
