@@ -22,7 +22,9 @@
 // WEC) pair on a copy-on-write view and returns a [Result]: the rendered object (read-only: it
 // shares untouched subtrees with the prepared object and with other WECs' results; DeepCopy it
 // for a private copy), a [*RenderError] naming the WEC, the object, the author and the field
-// path, the trace of every change, warnings, and the dependencies the render read.
+// path, the trace of every change (Result.ObjectChanges, recorded once per object and shared
+// by every WEC's result, then the pair's own Result.WECChanges), warnings, and the
+// dependencies the render read.
 // [Pipeline.WithoutTrace] skips the per-WEC trace for controllers that do not explain.
 //
 // The built-in stages live in subpackages: generic, kinds, customtransform (with resources
@@ -32,5 +34,6 @@
 // # Concurrency
 //
 // Pipelines and Prepared objects are immutable and safe for concurrent use; Render may be
-// called from many goroutines. An Object and an Env belong to one render.
+// called from many goroutines. An Object and an Env belong to one render: the pipeline reuses
+// them for later renders, so a Transform must not keep them after it returns.
 package transform
