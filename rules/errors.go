@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/wecforge/wecforge/transform/patch"
 )
 
 // Sentinel errors. Every [CompileError] wraps [ErrCompile] and its cause; runtime failures wrap
@@ -15,10 +17,12 @@ var (
 	ErrCostBudget = errors.New("CEL cost budget exceeded")
 	// ErrResultType is wrapped when a CEL result has a type the field does not accept.
 	ErrResultType = errors.New("wrong result type")
-	// ErrPatch is wrapped when a JSON patch or merge patch cannot be applied to an object.
-	ErrPatch = errors.New("patch failed")
-	// ErrTestFailed is wrapped when a JSON patch "test" operation does not hold.
-	ErrTestFailed = errors.New("test operation failed")
+	// ErrPatch is wrapped when a JSON patch or merge patch cannot be applied to an object. It
+	// is [patch.ErrFailed], so either tests the same errors.
+	ErrPatch = patch.ErrFailed
+	// ErrTestFailed is wrapped when a JSON patch "test" operation does not hold. It is
+	// [patch.ErrTestFailed].
+	ErrTestFailed = patch.ErrTestFailed
 )
 
 // Pos is a position inside one field's text. Expressions and templates use Line and Column

@@ -1,47 +1,29 @@
-package rules
+package patch
 
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
 )
 
-// mergePatchAction applies an RFC 7386 merge patch on the object tree.
-type mergePatchAction struct {
-	base
-	field string
-	patch map[string]any
-}
-
-func (ac *actionCompiler) mergePatch(v any, field string, b base) action {
-	m, ok := v.(map[string]any)
-	if !ok {
-		ac.rd.p.addf(field, "must be a map (a merge patch of the object), not %s", transform.Describe(v))
-		return nil
-	}
-	if len(m) == 0 {
-		ac.rd.p.addf(field, "must not be empty")
-		return nil
-	}
-	nv, err := normalizeJSON(m)
-	if err != nil {
-		ac.rd.p.add(field, nil, err)
-		return nil
-	}
-	return &mergePatchAction{base: b, field: field, patch: nv.(map[string]any)}
-}
-
-func (a *mergePatchAction) apply(_ *pairEval, obj *transform.Object) error {
-	if err := mergeAt(obj, nil, a.patch); err != nil {
-		return &actionError{field: a.field, err: fmt.Errorf("%w: %w", ErrPatch, err)}
+// Merge applies the RFC 7386 merge patch patch to the value at loc (nil: the whole object):
+// a null member removes the member, a map member merges recursively, anything else (lists
+// included, verbatim) replaces. Where the target is not a map the patch, without its null
+// members, replaces it. Members are applied in key order, so the trace is deterministic.
+//
+// patch must be JSON-shaped (see [Normalize]); it is only read and never retained: what Merge
+// writes is copied. Errors wrap [ErrFailed].
+func Merge(obj *transform.Object, loc jsonpath.Location, patch map[string]any) error {
+	if err := mergeAt(obj, loc, patch); err != nil {
+		return fmt.Errorf("%w: %w", ErrFailed, err)
 	}
 	return nil
 }
 
-// mergeAt merges patch into the map at loc (RFC 7386): null removes a member, a map merges
-// recursively, anything else replaces.
+// mergeAt merges patch into the map at loc.
 func mergeAt(obj *transform.Object, loc jsonpath.Location, patch map[string]any) error {
 	target, _ := obj.Get(loc)
 	tm, isMap := target.(map[string]any)
@@ -84,26 +66,21 @@ func withoutNulls(m map[string]any) map[string]any {
 	return out
 }
 
-func (a *mergePatchAction) writes() []string {
-	var out []string
-	var walk func(loc jsonpath.Location, m map[string]any)
-	walk = func(loc jsonpath.Location, m map[string]any) {
-		for _, k := range sortedKeys(m) {
-			cl := loc.Child(jsonpath.Step{Key: k})
-			if sub, ok := m[k].(map[string]any); ok && len(sub) > 0 {
-				walk(cl, sub)
-				continue
-			}
-			out = append(out, cl.String())
-		}
+// sortedKeys returns m's keys in ascending order.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	walk(nil, a.patch)
-	return out
+	sort.Strings(keys)
+	return keys
 }
 
-// normalizeJSON returns a private copy of a YAML-decoded value in the JSON shapes of
-// unstructured objects: int64, float64, string, bool, nil, []any, map[string]any.
-func normalizeJSON(v any) (any, error) {
+// Normalize returns a private copy of a YAML- or JSON-decoded value in the JSON shapes of
+// unstructured objects: int64, float64, string, bool, nil, []any and map[string]any (int,
+// int32 and uint64 become int64). v is only read. NaN, infinities, integers beyond int64 and
+// other Go types are errors. Normalize a value once, before applying it to many objects.
+func Normalize(v any) (any, error) {
 	switch c := v.(type) {
 	case nil, string, bool, int64:
 		return c, nil
@@ -124,7 +101,7 @@ func normalizeJSON(v any) (any, error) {
 	case []any:
 		out := make([]any, len(c))
 		for i, e := range c {
-			n, err := normalizeJSON(e)
+			n, err := Normalize(e)
 			if err != nil {
 				return nil, err
 			}
@@ -134,7 +111,7 @@ func normalizeJSON(v any) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(c))
 		for k, e := range c {
-			n, err := normalizeJSON(e)
+			n, err := Normalize(e)
 			if err != nil {
 				return nil, err
 			}
