@@ -391,6 +391,10 @@ func isLabelValue(s string) bool {
 	return true
 }
 
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
 func (a *metaMapAction) writes() []string {
 	var out []string
 	for _, k := range append(slices.Clone(a.keys), a.remove...) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -65,24 +64,6 @@ func FuzzCompile(f *testing.F) {
 					t.Fatalf("not a RenderError: %T %v", r.Err, r.Err)
 				}
 			}
-		}
-	})
-}
-
-// FuzzParseImage checks that splitting an image reference and joining it back is lossless,
-// so the image action changes nothing but the parts it names.
-func FuzzParseImage(f *testing.F) {
-	for _, s := range []string{"nginx", "nginx:1.25", "docker.io/library/nginx:1", "localhost:5000/a/b:c@sha256:00",
-		"registry:443/x", "a/b/c", "host.example/x@sha256:ab", ":", "@", "/", "::"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		r := parseImage(s)
-		if got := r.String(); got != s {
-			t.Fatalf("%q → %+v → %q", s, r, got)
-		}
-		if strings.ContainsAny(r.tag, "/@") || strings.Contains(r.registry, "/") {
-			t.Fatalf("%q split badly: %+v", s, r)
 		}
 	})
 }

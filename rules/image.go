@@ -2,68 +2,12 @@ package rules
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 
+	"github.com/wecforge/wecforge/rules/imageref"
 	"github.com/wecforge/wecforge/rules/templates"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
-)
-
-// imageRef is a container image reference split by the Docker reference rules:
-// [registry/]repository[:tag][@digest].
-type imageRef struct {
-	registry, repository, tag, digest string
-	hasTag, hasDigest                 bool // the separators were present (even with empty parts)
-}
-
-// parseImage splits ref. The first path component is the registry when it contains "." or
-// ":" or is "localhost".
-func parseImage(ref string) imageRef {
-	var r imageRef
-	rest := ref
-	if i := strings.IndexByte(rest, '@'); i >= 0 {
-		rest, r.digest, r.hasDigest = rest[:i], rest[i+1:], true
-	}
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.Contains(rest[i+1:], "/") {
-		rest, r.tag, r.hasTag = rest[:i], rest[i+1:], true
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		first := rest[:i]
-		if strings.ContainsAny(first, ".:") || first == "localhost" {
-			r.registry, rest = first, rest[i+1:]
-		}
-	}
-	r.repository = rest
-	return r
-}
-
-// String joins the parts back into a reference; String(parseImage(s)) == s for every s.
-func (r imageRef) String() string {
-	var b strings.Builder
-	b.Grow(len(r.registry) + len(r.repository) + len(r.tag) + len(r.digest) + 3)
-	if r.registry != "" {
-		b.WriteString(r.registry)
-		b.WriteByte('/')
-	}
-	b.WriteString(r.repository)
-	if r.hasTag {
-		b.WriteByte(':')
-		b.WriteString(r.tag)
-	}
-	if r.hasDigest {
-		b.WriteByte('@')
-		b.WriteString(r.digest)
-	}
-	return b.String()
-}
-
-var (
-	registryRE   = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?$`)
-	repositoryRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE        = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRE     = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$`)
 )
 
 // imagePart is one part the image action sets.
@@ -92,43 +36,7 @@ type imageAction struct {
 var imageParts = []struct {
 	name string
 	ok   func(string) bool
-}{{"registry", validRegistry}, {"repository", repositoryRE.MatchString}, {"tag", validTag}, {"digest", digestRE.MatchString}}
-
-// validRegistry is registryRE without the regexp engine (it runs per pair).
-func validRegistry(s string) bool {
-	host, port, hasPort := strings.Cut(s, ":")
-	if hasPort && (port == "" || strings.Trim(port, "0123456789") != "") {
-		return false
-	}
-	if host == "" || !isAlnum(host[0]) || !isAlnum(host[len(host)-1]) {
-		return false
-	}
-	for i := 0; i < len(host); i++ {
-		if c := host[i]; !isAlnum(c) && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-// validTag is tagRE without the regexp engine.
-func validTag(s string) bool {
-	if s == "" || len(s) > 128 || !isWord(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isWord(c) && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func isWord(c byte) bool { return isAlnum(c) || c == '_' }
+}{{"registry", imageref.ValidRegistry}, {"repository", imageref.ValidRepository}, {"tag", imageref.ValidTag}, {"digest", imageref.ValidDigest}}
 
 func (ac *actionCompiler) image(v any, field string, b base) action {
 	m, ok := ac.rd.object(v, field, "containers", "registry", "repository", "tag", "digest")
@@ -225,17 +133,17 @@ func (a *imageAction) apply(ev *pairEval, obj *transform.Object) error {
 				continue
 			}
 			matched++
-			ref := parseImage(img)
+			ref := imageref.Parse(img)
 			for j, p := range a.parts {
 				switch p.name {
 				case "registry":
-					ref.registry = values[j]
+					ref.Registry = values[j]
 				case "repository":
-					ref.repository = values[j]
+					ref.Repository = values[j]
 				case "tag":
-					ref.tag, ref.hasTag = values[j], true
+					ref.Tag, ref.HasTag = values[j], true
 				case "digest":
-					ref.digest, ref.hasDigest = values[j], true
+					ref.Digest, ref.HasDigest = values[j], true
 				}
 			}
 			loc := append(append(make(jsonpath.Location, 0, len(spec)+3), spec...),

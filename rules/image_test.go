@@ -6,30 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestParseImageFollowsDockerRules(t *testing.T) {
-	tests := []struct {
-		in, registry, repository, tag, digest string
-	}{
-		{"nginx", "", "nginx", "", ""},
-		{"nginx:1.25", "", "nginx", "1.25", ""},
-		{"library/nginx", "", "library/nginx", "", ""},
-		{"docker.io/library/nginx:1", "docker.io", "library/nginx", "1", ""},
-		{"localhost/app", "localhost", "app", "", ""},
-		{"localhost:5000/a/b:c", "localhost:5000", "a/b", "c", ""},
-		{"registry:443/x", "registry:443", "x", "", ""},
-		{"team/app@sha256:ab", "", "team/app", "", "sha256:ab"},
-		{"host.example/x:v1@sha256:ab", "host.example", "x", "v1", "sha256:ab"},
-		{"[::1]:5000/x", "[::1]:5000", "x", "", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			r := parseImage(tc.in)
-			assert.Equal(t, []string{tc.registry, tc.repository, tc.tag, tc.digest}, []string{r.registry, r.repository, r.tag, r.digest})
-			assert.Equal(t, tc.in, r.String())
-		})
-	}
-}
-
 func TestImageActionChangesOnlyNamedParts(t *testing.T) {
 	tests := []struct {
 		name, action, image, want string
