@@ -1,15 +1,21 @@
 package rules
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
 	"k8s.io/apiserver/pkg/cel/library"
@@ -141,6 +147,16 @@ type scope struct {
 	names     []string // the variables defined so far
 }
 
+// The scopes of the expressions of a rule.
+var (
+	objectScope  = scope{what: "only object"}
+	clusterScope = scope{what: "cluster, properties and object", wec: true}
+)
+
+func actionScope(names []string) scope {
+	return scope{what: "object, cluster, properties and variables", wec: true, variables: true, names: names}
+}
+
 // compileExpr parses, checks and plans text in env. Problems are added to p; nil is returned
 // when there were any.
 func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind, costLimit uint64, sc scope) *expr {
@@ -215,4 +231,146 @@ func positionOf(ast *cel.Ast, id int64) *Pos {
 		return nil
 	}
 	return &Pos{Line: loc.Line(), Column: loc.Column() + 1}
+}
+
+// variables compiles spec.variables in order, each seeing the previous ones, and returns the
+// environment the actions see.
+func (c *compiler) variables(rd reader, r *rule, v any, field string) *cel.Env {
+	env := c.envs.full
+	l, ok := rd.list(v, field)
+	if !ok {
+		return env
+	}
+	r.varIndex = map[string]int{}
+	var names []string
+	for i, e := range l {
+		f := item(field, i)
+		m, ok := rd.object(e, f, "name", "expression")
+		if !ok {
+			continue
+		}
+		name, ok := rd.str(m["name"], child(f, "name"))
+		if !ok {
+			continue
+		}
+		switch {
+		case !isCELIdent(name):
+			rd.p.addf(child(f, "name"), "invalid variable name %q: must match [A-Za-z_][A-Za-z0-9_]*", name)
+			continue
+		case slices.Contains(names, name):
+			rd.p.addf(child(f, "name"), "duplicate variable %q", name)
+			continue
+		}
+		text, ok := rd.str(m["expression"], child(f, "expression"))
+		if !ok {
+			continue
+		}
+		x := compileExpr(env, rd.p, child(f, "expression"), text, resultAny, c.opts.costLimit, actionScope(names))
+		names = append(names, name)
+		r.varNames = names
+		if x == nil {
+			// Declare it anyway (as dyn) so later references do not add follow-on errors.
+			env, _ = env.Extend(cel.Variable(varVariables+"."+name, cel.DynType))
+			r.vars = append(r.vars, nil)
+			r.varIndex[varVariables+"."+name] = len(r.vars) - 1
+			continue
+		}
+		ext, err := env.Extend(cel.Variable(varVariables+"."+name, x.out))
+		if err != nil {
+			rd.p.add(child(f, "name"), nil, err)
+			continue
+		}
+		env = ext
+		r.vars = append(r.vars, x)
+		r.varIndex[varVariables+"."+name] = len(r.vars) - 1
+	}
+	return env
+}
+
+func isCELIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, ch := range s {
+		switch {
+		case ch == '_', 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z':
+		case i > 0 && '0' <= ch && ch <= '9':
+		default:
+			return false
+		}
+	}
+	switch s {
+	case "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function",
+		"if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while":
+		return false
+	}
+	return true
+}
+
+// toJSON converts a CEL result to a JSON-shaped value: int64, float64, string, bool, []any,
+// map[string]any or nil. Values that JSON cannot carry (NaN, maps with non-string keys, types,
+// optional none) are errors.
+func toJSON(v ref.Val) (any, error) {
+	switch x := v.(type) {
+	case types.Null:
+		return nil, nil
+	case types.Bool:
+		return bool(x), nil
+	case types.Int:
+		return int64(x), nil
+	case types.Uint:
+		if uint64(x) > math.MaxInt64 {
+			return nil, fmt.Errorf("%w: uint %d does not fit in an integer", ErrResultType, uint64(x))
+		}
+		return int64(x), nil
+	case types.Double:
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%w: %v is not a JSON number", ErrResultType, f)
+		}
+		return f, nil
+	case types.String:
+		return string(x), nil
+	case types.Bytes:
+		return base64.StdEncoding.EncodeToString([]byte(x)), nil
+	case types.Timestamp:
+		return x.Time.UTC().Format(time.RFC3339Nano), nil
+	case types.Duration:
+		return x.Duration.String(), nil
+	case *types.Optional:
+		if !x.HasValue() {
+			return nil, fmt.Errorf("%w: optional.none() has no JSON value", ErrResultType)
+		}
+		return toJSON(x.GetValue())
+	}
+	if l, ok := v.(traits.Lister); ok {
+		n, _ := l.Size().(types.Int)
+		out := make([]any, 0, int(n))
+		for it := l.Iterator(); it.HasNext() == types.True; {
+			e, err := toJSON(it.Next())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		return out, nil
+	}
+	if m, ok := v.(traits.Mapper); ok {
+		n, _ := m.Size().(types.Int)
+		out := make(map[string]any, int(n))
+		for it := m.Iterator(); it.HasNext() == types.True; {
+			k := it.Next()
+			ks, ok := k.(types.String)
+			if !ok {
+				return nil, fmt.Errorf("%w: map key %v is a %s, JSON needs string keys", ErrResultType, k, k.Type())
+			}
+			e, err := toJSON(m.Get(k))
+			if err != nil {
+				return nil, err
+			}
+			out[string(ks)] = e
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: a CEL %s has no JSON value", ErrResultType, v.Type())
 }

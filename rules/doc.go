@@ -38,10 +38,11 @@
 // members are created, a list selector that matches nothing is a no-op noted in the trace),
 // remove, jsonPatch (RFC 6902: add, remove, replace, move, copy, test; value or
 // valueExpression), mergePatch (RFC 7386), image (registry, repository, tag and digest of the
-// selected containers' images, by the Docker reference rules), labels and annotations (add or
-// replace with template values, remove) and replicas (a CEL int or a literal). Patches are
-// decoded at compile time and applied directly on the object tree, never through a JSON round
-// trip.
+// selected containers' images, by the Docker reference rules of package
+// [github.com/wecforge/wecforge/rules/imageref]), labels and annotations (add or replace with
+// template values, remove) and replicas (a CEL int or a literal). Patches are decoded at
+// compile time and applied by package [github.com/wecforge/wecforge/transform/patch] directly
+// on the object tree, never through a JSON round trip.
 //
 // # Expressions
 //

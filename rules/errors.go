@@ -103,3 +103,13 @@ func (p *problems) add(field string, pos *Pos, err error) {
 func (p *problems) addf(field, format string, args ...any) {
 	p.add(field, nil, fmt.Errorf(format, args...))
 }
+
+// actionError is a runtime failure of one part of an action.
+type actionError struct {
+	field string // `spec.actions[0].set.value`
+	path  string // the object's field path involved, if any
+	err   error
+}
+
+func (e *actionError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *actionError) Unwrap() error { return e.err }
