@@ -39,5 +39,15 @@ unit:
 preview:
 	$(GO) run ./examples/preview -f testdata/demo
 
+## fuzz: every fuzz test for FUZZTIME (default 30s) each.
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## bench: every benchmark once (see benchmarks/README.md for the commands behind its tables).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./benchmarks/

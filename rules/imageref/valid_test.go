@@ -1,10 +1,18 @@
 package imageref
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+)
+
+// The grammar of registries and tags as regular expressions, the reference the hand-written
+// validators must agree with.
+var (
+	registryRE = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?$`)
+	tagRE      = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
 )
 
 // The hand-written validators must agree with the regular expressions they replace.
