@@ -1,7 +1,8 @@
 package jsonpath
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -213,7 +214,7 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, c 
 				p.walkFrom(item, true, push(loc, Step{Index: idx, IsIndex: true}), i+1, create, c)
 			}
 		case map[string]any:
-			for _, k := range sortedKeys(node) {
+			for _, k := range slices.Sorted(maps.Keys(node)) {
 				if seg.kind == segFilter && !seg.matches(node[k]) {
 					continue
 				}
@@ -226,15 +227,6 @@ func (p *Path) walkFrom(v any, exists bool, loc Location, i int, create bool, c 
 // push appends s to the walk's location stack. The stack is reused across siblings (append
 // overwrites the slot after a sibling returns); the collector copies it.
 func push(loc Location, s Step) Location { return append(loc, s) }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // matches reports whether item's filter field equals the literal.
 func (s *segment) matches(item any) bool {

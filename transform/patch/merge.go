@@ -2,8 +2,9 @@ package patch
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
@@ -30,7 +31,7 @@ func mergeAt(obj *transform.Object, loc jsonpath.Location, patch map[string]any)
 	if !isMap {
 		return obj.SetAt(loc, withoutNulls(patch))
 	}
-	for _, k := range sortedKeys(patch) {
+	for _, k := range slices.Sorted(maps.Keys(patch)) {
 		cl := loc.Child(jsonpath.Step{Key: k})
 		switch pv := patch[k].(type) {
 		case nil:
@@ -64,16 +65,6 @@ func withoutNulls(m map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// sortedKeys returns m's keys in ascending order.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Normalize returns a private copy of a YAML- or JSON-decoded value in the JSON shapes of
