@@ -167,6 +167,12 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		res.Err = withWEC(prep.Err, res.WEC)
 		return res
 	}
+	res.ObjectChanges = prep.trace[:len(prep.trace):len(prep.trace)] // appends copy
+	if len(prep.bound) == 0 {
+		// No per-WEC stage applies to this object: every WEC gets the prepared object itself.
+		res.Object = &unstructured.Unstructured{Object: prep.base}
+		return res
+	}
 	st := getRenderState(ctx, prep, wec, p.noTrace)
 	defer putRenderState(st)
 	obj, env := &st.obj, &st.env
@@ -183,7 +189,6 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
 	res.Deps = st.deps
-	res.ObjectChanges = prep.trace[:len(prep.trace):len(prep.trace)] // appends copy
 	res.WECChanges = obj.trace
 	if n := int32(len(obj.trace)); n > prep.traceLen.Load() {
 		prep.traceLen.Store(n) // a racing render may store a smaller n: it is only a hint
