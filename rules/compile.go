@@ -417,13 +417,3 @@ func (r *reader) integer(v any, field string) (int64, bool) {
 	r.p.addf(field, "must be an integer, not %s", transform.Describe(v))
 	return 0, false
 }
-
-// sortedKeys returns m's keys in ascending order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

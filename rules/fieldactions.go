@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -40,7 +41,7 @@ func (ac *actionCompiler) metaMap(v any, field, which string, b base) action {
 	if av, ok := m["add"]; ok {
 		add, ok := ac.rd.stringMap(av, child(field, "add"))
 		good = good && ok
-		for _, k := range sortedKeys(add) {
+		for _, k := range slices.Sorted(maps.Keys(add)) {
 			f := child(child(field, "add"), k)
 			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
 				ac.rd.p.addf(f, "invalid %s key %q: %s", strings.TrimSuffix(which, "s"), k, strings.Join(errs, "; "))

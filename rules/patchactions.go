@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -233,7 +234,7 @@ func (a *mergePatchAction) writes() []string {
 	var out []string
 	var walk func(loc jsonpath.Location, m map[string]any)
 	walk = func(loc jsonpath.Location, m map[string]any) {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			cl := loc.Child(jsonpath.Step{Key: k})
 			if sub, ok := m[k].(map[string]any); ok && len(sub) > 0 {
 				walk(cl, sub)

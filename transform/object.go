@@ -156,14 +156,14 @@ func (o *Object) setAt(loc jsonpath.Location, path string, value any) error {
 	switch c := parent.(type) {
 	case map[string]any:
 		old, existed := c[last.Key]
-		if existed && equalValue(old, value) {
+		if existed && Equal(old, value) {
 			return nil
 		}
 		c[last.Key] = value
 		o.recordAt(loc, path, old, existed, value, true)
 	case []any:
 		old := c[last.Index]
-		if equalValue(old, value) {
+		if Equal(old, value) {
 			return nil
 		}
 		c[last.Index] = value

@@ -51,11 +51,7 @@ func Describe(v any) string {
 // Equal reports whether two JSON-shaped values are equal. Numbers compare by value, except that
 // an integer and a float never compare equal (they serialise differently). Subtrees shared
 // between the two values compare in constant time.
-func Equal(a, b any) bool { return equalValue(a, b) }
-
-// equalValue reports whether two JSON-shaped values are equal, treating integer and float
-// representations of the same number as equal.
-func equalValue(a, b any) bool {
+func Equal(a, b any) bool {
 	switch x := a.(type) {
 	case string:
 		y, ok := b.(string)
@@ -79,7 +75,7 @@ func equalValue(a, b any) bool {
 		}
 		for k, v := range x {
 			w, ok := y[k]
-			if !ok || !equalValue(v, w) {
+			if !ok || !Equal(v, w) {
 				return false
 			}
 		}
@@ -90,7 +86,7 @@ func equalValue(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !equalValue(x[i], y[i]) {
+			if !Equal(x[i], y[i]) {
 				return false
 			}
 		}

@@ -9,15 +9,22 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// TestRenderNeverModifiesWorkloads renders the demo for every WEC and checks that every input
-// object is exactly as it was read.
-func TestRenderNeverModifiesWorkloads(t *testing.T) {
+// demo loads, routes and compiles the bundled demo.
+func demo(t *testing.T) (*inputs, *built) {
+	t.Helper()
 	docs, err := loadPaths([]string{"../../testdata/demo"})
 	require.NoError(t, err)
 	in, err := route(docs)
 	require.NoError(t, err)
 	b, err := buildPipeline(in)
 	require.NoError(t, err)
+	return in, b
+}
+
+// TestRenderNeverModifiesWorkloads renders the demo for every WEC and checks that every input
+// object is exactly as it was read.
+func TestRenderNeverModifiesWorkloads(t *testing.T) {
+	in, b := demo(t)
 	before := make([]*unstructured.Unstructured, len(in.workloads))
 	for i, w := range in.workloads {
 		before[i] = w.obj.DeepCopy()
@@ -32,12 +39,7 @@ func TestRenderNeverModifiesWorkloads(t *testing.T) {
 
 // TestRenderOrdersObjectsByGroupKindNamespaceName checks the file order of the contract.
 func TestRenderOrdersObjectsByGroupKindNamespaceName(t *testing.T) {
-	docs, err := loadPaths([]string{"../../testdata/demo"})
-	require.NoError(t, err)
-	in, err := route(docs)
-	require.NoError(t, err)
-	b, err := buildPipeline(in)
-	require.NoError(t, err)
+	in, b := demo(t)
 	r, err := render(context.Background(), b.pipeline, in.workloads, in.wecs[:1])
 	require.NoError(t, err)
 	var got []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sync"
 
@@ -112,7 +113,7 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 	}
 	r.render(ctx, pairs, changed)
 	st.Rendered = len(pairs)
-	st.Changed = sortedKeys(changed)
+	st.Changed = slices.Sorted(maps.Keys(changed))
 	return st, nil
 }
 
@@ -142,7 +143,7 @@ func (r *Renderer) SetWEC(ctx context.Context, wec *customization.WEC) Stats {
 	changed := map[string]bool{}
 	r.render(ctx, pairs, changed)
 	st.Rendered = len(pairs)
-	st.Changed = sortedKeys(changed)
+	st.Changed = slices.Sorted(maps.Keys(changed))
 	return st
 }
 
@@ -160,7 +161,7 @@ func (r *Renderer) DeleteWEC(name string) bool {
 func (r *Renderer) WECs() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return sortedKeys(r.wecs)
+	return slices.Sorted(maps.Keys(r.wecs))
 }
 
 // Results returns the current results for one WEC, ordered by object (group, kind, namespace,
@@ -220,13 +221,4 @@ func sameOutcome(a, b *transform.Result) bool {
 		return a.Err.Error() == b.Err.Error()
 	}
 	return transform.Equal(a.Object.Object, b.Object.Object)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
