@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,10 +15,14 @@ import (
 	"github.com/wecforge/wecforge/customization"
 )
 
-// PeerRender produces, for one WEC, the same object as the engine with the 3-rule set, the way
-// KubeStellar's transport and Karmada's overriders do it: a DeepCopy per WEC, a walk of every
-// string leaf parsing each as a template anew, then each rule applied as an overrider —
-// marshal, RFC 6902 patch, unmarshal. It is the reference BenchmarkPeerTechnique measures.
+// PeerRender is the old composite reference that BenchmarkPeerTechnique measures: it produces,
+// for one WEC, the same object as the engine with the 3-rule set, by a DeepCopy per WEC, a walk
+// that parses every string leaf as a template anew (with or without "{{"), then each rule
+// applied as an overrider (marshal, RFC 6902 patch, unmarshal). It mixes KubeStellar's and
+// Karmada's techniques into one number and parses more templates than KubeStellar does; the
+// per-peer references (KubeStellarRender, KarmadaRender, KustomizeRender) each measure one
+// peer against the engine restricted to what that peer supports. PeerRender never modifies
+// prepared or wec.
 func PeerRender(prepared *unstructured.Unstructured, wec *customization.WEC) (*unstructured.Unstructured, error) {
 	obj := prepared.DeepCopy()
 	props := wec.Properties()
@@ -122,3 +127,31 @@ func peerExpand(v any, props map[string]string) (any, error) {
 	}
 	return v, nil
 }
+
+// ErrPeer is wrapped by every error a peer reference returns (see PeerError).
+var ErrPeer = errors.New("peer reference failed")
+
+// PeerError is one failure of a peer reference: which peer, for which WEC, where in the object
+// (a field path such as .spec.template.spec.containers[0].env[1].value, an RFC 6901 pointer,
+// or empty when the whole object is concerned), and the cause. It wraps ErrPeer and the cause.
+type PeerError struct {
+	// Peer names the reference: "kubestellar", "karmada" or "kustomize".
+	Peer string
+	// WEC is the cluster's name.
+	WEC string
+	// Field locates the failure inside the object; empty for the object as a whole.
+	Field string
+	// Err is the cause.
+	Err error
+}
+
+// Error formats `PEER reference for WEC W: FIELD: cause`, leaving out an empty field.
+func (e *PeerError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s reference for WEC %s: %v", e.Peer, e.WEC, e.Err)
+	}
+	return fmt.Sprintf("%s reference for WEC %s: %s: %v", e.Peer, e.WEC, e.Field, e.Err)
+}
+
+// Unwrap returns ErrPeer and the cause.
+func (e *PeerError) Unwrap() []error { return []error{ErrPeer, e.Err} }
