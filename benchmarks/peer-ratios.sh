@@ -1,7 +1,7 @@
 #!/bin/sh
 # peer-ratios.sh: the peer comparison in one command.
 #
-#   benchmarks/peer-ratios.sh [ROUNDS] [BENCHTIME]     (from the repository root; 10 and 0.3s)
+#   benchmarks/peer-ratios.sh [ROUNDS] [BENCHTIME]     (from the repository root; 30 and 0.2s)
 #
 # It builds the benchmark binary once, then runs ROUNDS interleaved rounds, each one process
 # that runs every benchmark below once for BENCHTIME: DeepCopy, RenderPair, PeerTechnique and
@@ -11,8 +11,8 @@
 # benchmark's median ns/op and its B/op and allocs/op. Set RAW=FILE to keep the raw lines.
 set -eu
 
-rounds=${1:-10}
-benchtime=${2:-0.3s}
+rounds=${1:-30}
+benchtime=${2:-0.2s}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/bench.test" ./benchmarks/
