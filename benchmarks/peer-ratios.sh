@@ -1,7 +1,7 @@
 #!/bin/sh
 # peer-ratios.sh: the peer comparison in one command.
 #
-#   benchmarks/peer-ratios.sh [ROUNDS] [BENCHTIME]     (from the repository root; 30 and 0.2s)
+#   benchmarks/peer-ratios.sh [ROUNDS] [BENCHTIME]     (defaults: 30 rounds of 0.2s)
 #
 # It builds the benchmark binary once, then runs ROUNDS interleaved rounds, each one process
 # that runs every benchmark below once for BENCHTIME: DeepCopy, RenderPair, PeerTechnique and
@@ -13,6 +13,7 @@ set -eu
 
 rounds=${1:-30}
 benchtime=${2:-0.2s}
+cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/bench.test" ./benchmarks/

@@ -135,7 +135,8 @@ var ErrPeer = errors.New("peer reference failed")
 // (a field path such as .spec.template.spec.containers[0].env[1].value, an RFC 6901 pointer,
 // or empty when the whole object is concerned), and the cause. It wraps ErrPeer and the cause.
 type PeerError struct {
-	// Peer names the reference: "kubestellar", "karmada" or "kustomize".
+	// Peer names the reference: "kubestellar", "karmada" or "kustomize" ("values" for
+	// PeerValuesFor).
 	Peer string
 	// WEC is the cluster's name.
 	WEC string

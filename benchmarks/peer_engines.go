@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,7 +33,8 @@ type PeerValues struct {
 
 // PeerValuesFor reads one WEC's values from its properties and locates, in the prepared
 // Deployment, what a per-cluster rule names by position or by name (the container "app", its
-// LOG_LEVEL variable, the image repository). It fails when a property or a location is missing.
+// LOG_LEVEL variable, the image repository). It fails with a *PeerError (Peer "values") when a
+// property or a location is missing.
 func PeerValuesFor(prepared *unstructured.Unstructured, wec *customization.WEC) (PeerValues, error) {
 	props := wec.Properties()
 	v := PeerValues{WEC: wec.Name(), Registry: props["registry"], Tag: props["imageTag"],
@@ -40,10 +42,10 @@ func PeerValuesFor(prepared *unstructured.Unstructured, wec *customization.WEC) 
 		deploymentName: prepared.GetName(), deploymentNamespace: prepared.GetNamespace()}
 	var err error
 	if v.Replicas, err = strconv.ParseInt(props["replicas"], 10, 32); err != nil {
-		return v, fmt.Errorf("WEC %s: property replicas: %w", wec.Name(), err)
+		return v, &PeerError{Peer: "values", WEC: wec.Name(), Field: "properties.replicas", Err: err}
 	}
 	if v.MinReady, err = strconv.ParseInt(props["minReady"], 10, 32); err != nil {
-		return v, fmt.Errorf("WEC %s: property minReady: %w", wec.Name(), err)
+		return v, &PeerError{Peer: "values", WEC: wec.Name(), Field: "properties.minReady", Err: err}
 	}
 	containers, _, _ := unstructured.NestedSlice(prepared.Object, "spec", "template", "spec", "containers")
 	v.appContainer, v.logLevelEnv = -1, -1
@@ -62,13 +64,15 @@ func PeerValuesFor(prepared *unstructured.Unstructured, wec *customization.WEC) 
 		}
 	}
 	if v.appContainer < 0 || v.logLevelEnv < 0 {
-		return v, fmt.Errorf("WEC %s: the Deployment has no container app with env LOG_LEVEL", wec.Name())
+		return v, &PeerError{Peer: "values", WEC: wec.Name(), Field: ".spec.template.spec.containers",
+			Err: errors.New("the Deployment has no container app with an env variable LOG_LEVEL")}
 	}
 	return v, nil
 }
 
 // EngineKubeStellar is the engine restricted to what KubeStellar supports: the
-// WEC-independent KubeStellar stages, then template expansion, nothing else.
+// WEC-independent KubeStellar stages, then template expansion, nothing else. The pipeline is
+// immutable and safe for concurrent use.
 func EngineKubeStellar() (*transform.Pipeline, error) {
 	p, _, err := kubestellar.NewPipeline(kubestellar.Options{
 		PerWEC: []transform.Stage{templates.NewExpander(templates.Limits{}).Stage()},
@@ -80,6 +84,7 @@ func EngineKubeStellar() (*transform.Pipeline, error) {
 // WECs: the WEC-independent stages, then one CustomizationRule per WEC (selected by cluster
 // name, as an override rule's target cluster) with constant values only: an image action, a
 // labels action and an RFC 6902 patch. KarmadaOverridersFor gives the same edits as overriders.
+// The pipeline is immutable and safe for concurrent use.
 func EngineKarmada(vals []PeerValues) (*transform.Pipeline, error) {
 	return rulesEngine(vals, karmadaRule)
 }
@@ -87,7 +92,8 @@ func EngineKarmada(vals []PeerValues) (*transform.Pipeline, error) {
 // EngineKustomize is the engine restricted to what a kustomize overlay per WEC supports: the
 // WEC-independent stages, then one CustomizationRule per WEC with constant values only:
 // replicas, image, labels, and field sets for the patches (one through a keyed list path).
-// KustomizeOverlayFor gives the same edits as an overlay.
+// KustomizeOverlayFor gives the same edits as an overlay. The pipeline is immutable and safe
+// for concurrent use.
 func EngineKustomize(vals []PeerValues) (*transform.Pipeline, error) {
 	return rulesEngine(vals, kustomizeRule)
 }

@@ -109,3 +109,29 @@ func TestPeerReferencesDoNotModifyInputs(t *testing.T) {
 	require.Equal(t, before, asJSON(t, in.Object))
 	require.Equal(t, baseBefore, base.MustString())
 }
+
+func TestPeerValuesForErrors(t *testing.T) {
+	_, prep := preparedDeployment(t, 3)
+	bare, err := customization.New("bare", nil, nil, nil)
+	require.NoError(t, err)
+	noEnv := prep.Object().DeepCopy()
+	require.NoError(t, unstructured.SetNestedSlice(noEnv.Object, []any{map[string]any{"name": "app", "image": "x"}},
+		"spec", "template", "spec", "containers"))
+	for _, tc := range []struct {
+		name, field string
+		obj         *unstructured.Unstructured
+		wec         *customization.WEC
+	}{
+		{"no replicas property", "properties.replicas", prep.Object(), bare},
+		{"no LOG_LEVEL variable", ".spec.template.spec.containers", noEnv, WEC(1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := PeerValuesFor(tc.obj, tc.wec)
+			require.ErrorIs(t, err, ErrPeer)
+			var pe *PeerError
+			require.ErrorAs(t, err, &pe)
+			require.Equal(t, tc.field, pe.Field)
+			require.Equal(t, tc.wec.Name(), pe.WEC)
+		})
+	}
+}

@@ -66,8 +66,8 @@ var errUnsupported = errors.New("not supported by this reference")
 // containers (image overriders without a predicate path are not supported), command, args and
 // field overriders, and record the applied-overrides annotation Karmada adds.
 //
-// The object it returns is its own; prepared and o are never modified. Failures are
-// *PeerErrors naming the pointer or overrider.
+// The object it returns is its own; prepared and o are never modified, so calls may run
+// concurrently on the same inputs. Failures are *PeerErrors naming the overrider.
 func KarmadaRender(prepared *unstructured.Unstructured, cluster string, o *KarmadaOverriders) (*unstructured.Unstructured, error) {
 	obj := prepared.DeepCopy()
 	fail := func(field string, err error) error {

@@ -29,7 +29,8 @@ import (
 // has none), and collecting every failing leaf: it stops at the first failure, a *PeerError
 // naming the leaf's field path.
 //
-// The object it returns is its own; prepared and wec are never modified.
+// The object it returns is its own; prepared and wec are never modified, so calls may run
+// concurrently on the same inputs.
 func KubeStellarRender(prepared *unstructured.Unstructured, wec *customization.WEC) (*unstructured.Unstructured, error) {
 	out := prepared.DeepCopy()
 	if out.GetAnnotations()[templates.ExpandAnnotation] != "true" {

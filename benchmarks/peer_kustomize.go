@@ -54,7 +54,8 @@ type KustomizeSet struct {
 // specs (it knows where a pod template's containers are), or merge strategic-merge patches
 // (its patches are direct field sets, cheaper than kustomize's merge walker).
 //
-// The node it returns is its own; base and o are never modified. Failures are *PeerErrors.
+// The node it returns is its own; base and o are never modified, so calls may run
+// concurrently on the same inputs. Failures are *PeerErrors naming the field.
 func KustomizeRender(base *yaml.RNode, wec string, o *KustomizeOverlay) (*yaml.RNode, error) {
 	rn := base.Copy()
 	fail := func(field string, err error) (*yaml.RNode, error) {
