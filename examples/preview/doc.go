@@ -6,11 +6,15 @@
 //
 // # Inputs
 //
-// Each -f names a file or a directory; directories are read recursively, in lexical order,
-// skipping hidden directories, taking *.yaml, *.yml and *.json files; a file named
-// explicitly is read whatever its name. Files hold `---`-separated YAML documents; empty
-// documents are skipped. Messages name a document as `file#index (line N)`, the index counting
-// the file's documents from 0.
+// Each -f names a file or a directory, or is `-` for standard input; directories are read
+// recursively, in lexical order, skipping hidden directories, taking *.yaml, *.yml and *.json
+// files; a file named explicitly is read whatever its name. Reading is the project's loader
+// (transform/manifests): files hold `---`-separated YAML documents, empty documents are
+// skipped, a `kind: List` (or any `…List` with items) stands for its items, and values are read
+// as `kubectl apply` reads them (YAML 1.1: an unquoted yes, no, on, off, y or n is a boolean,
+// with a warning naming file and line; keys that collapse into one, such as `y` and `yes`, are
+// an error). Messages name a document as `file#index (line N)`, the index counting the file's
+// documents from 0, and a List item as `file#index.items[i] (line N)`.
 // Documents are routed by kind:
 //
 //   - ManagedCluster (cluster.open-cluster-management.io) → the WEC inventory; its name is the
@@ -60,7 +64,7 @@
 //
 //   - 0: every (object, WEC) pair rendered.
 //   - 1: some pairs failed; the others are written.
-//   - 2: bad usage, input or configuration: unreadable file, malformed YAML, a document without
+//   - 2: bad usage, input or configuration: unreadable file, malformed YAML, colliding keys, a document without
 //     apiVersion or kind, a ManagedCluster without a name, a properties ConfigMap for a WEC
 //     that does not exist, an invalid CustomTransform or rule, a workload whose kind a
 //     CustomTransform's group needs but nobody maps, an unknown --wec. Every problem is

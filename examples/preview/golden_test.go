@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/pr
 //
 //	args          the arguments, one per line; $OUT stands for a fresh temporary directory
 //	README        (optional) why the expected output is right
+//	stdin         (optional) the standard input, for `-f -`; a path relative to the repository
+//	              root, or the input itself when it is not one line naming a file
 //	*.yaml        (optional) the case's own inputs, named in args
 //	stdout.txt    expected stdout
 //	stderr.txt    expected stderr
@@ -59,8 +62,17 @@ func runGolden(t *testing.T, dir string) {
 		}
 		args = append(args, a)
 	}
+	var stdin io.Reader
+	if data, err := os.ReadFile(filepath.Join(dir, "stdin")); err == nil {
+		stdin = bytes.NewReader(data)
+		if name := strings.TrimSpace(string(data)); !strings.Contains(name, "\n") {
+			from, err := os.ReadFile(name)
+			require.NoError(t, err, "stdin names a file")
+			stdin = bytes.NewReader(from)
+		}
+	}
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	code := run(args, stdin, &stdout, &stderr)
 	// Messages that name the temporary directory are made stable.
 	got := map[string]string{
 		"stdout.txt":    strings.ReplaceAll(stdout.String(), out, "$OUT"),
@@ -117,4 +129,16 @@ func readTree(dir string) (map[string]string, error) {
 		return err
 	})
 	return files, err
+}
+
+// TestDemoSameThroughStdinAndList checks that the demo renders identically from its directory,
+// from stdin (`-f -`) and as one `kind: List`: the three golden cases must agree.
+func TestDemoSameThroughStdinAndList(t *testing.T) {
+	want, err := os.ReadFile("../../testdata/preview/demo-stdout/stdout.txt")
+	require.NoError(t, err)
+	for _, c := range []string{"demo-stdin", "demo-list"} {
+		got, err := os.ReadFile(filepath.Join("../../testdata/preview", c, "stdout.txt"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "%s renders the demo differently", c)
+	}
 }

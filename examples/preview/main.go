@@ -21,7 +21,7 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // listFlag is a repeatable string flag.
@@ -40,7 +40,8 @@ func (l *listFlag) Set(v string) error {
 const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
 
 Renders every workload for every WEC, offline, the way a KubeStellar transport would.
--f takes files or directories (read recursively: *.yaml, *.yml, *.json) of multi-document YAML:
+-f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
+multi-document YAML, read as kubectl reads it (a kind: List stands for its items):
 ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
 properties; CustomTransform → WEC-independent removals; CustomizationRule → rules; anything
 else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
@@ -51,14 +52,14 @@ Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are wri
 Flags:
 `
 
-// run is the whole tool: it parses args, writes the result to stdout (or -o DIR) and problems
-// to stderr, and returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the whole tool: it parses args, reads `-f -` from stdin, writes the result to stdout
+// (or -o DIR) and problems to stderr, and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var files, wecNames listFlag
 	var opts options
-	fs.Var(&files, "f", "a file or directory of YAML documents (repeatable, at least one)")
+	fs.Var(&files, "f", "a file or directory of YAML documents, or - for stdin (repeatable, at least one)")
 	fs.StringVar(&opts.outDir, "o", "", "write DIR/<wec>.yaml and DIR/report.json instead of printing the objects")
 	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
@@ -82,8 +83,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 
-	r, err := prepareRun(files, wecNames)
+	r, loadWarnings, err := prepareRun(files, wecNames, stdin)
 	if err != nil {
+		for _, w := range loadWarnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 		reportInputError(stderr, err)
 		return exitBadInput
 	}
@@ -117,29 +121,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // prepareRun loads, routes and compiles the inputs and renders every pair. Any error is a
-// configuration error: nothing may be written.
-func prepareRun(files, wecNames []string) (*rendered, error) {
+// configuration error: nothing may be written. The loader's warnings are returned whatever
+// the error, and are also the first of the run's warnings.
+func prepareRun(files, wecNames []string, stdin io.Reader) (*rendered, []string, error) {
 	// Route what could be read even when some files or documents could not, so that one run
 	// reports every problem.
-	docs, loadErr := loadPaths(files)
+	docs, loadWarnings, loadErr := loadPaths(files, stdin)
 	in, err := route(docs)
 	if err := joinSorted(append(flatten(loadErr), flatten(err)...)); err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
 	wecs, errW := selectWECs(in.wecs, wecNames)
 	b, errB := buildPipeline(in)
 	if err := joinSorted(append(flatten(errW), flatten(errB)...)); err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
 	r, err := render(context.Background(), b.pipeline, in.workloads, wecs)
 	if err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
-	r.warnings = append(b.warnings, r.warnings...)
+	r.warnings = slices.Concat(loadWarnings, b.warnings, r.warnings)
 	if len(in.wecs) == 0 {
 		r.warnings = append(r.warnings, "no ManagedCluster among the inputs: there is no WEC to render for")
 	}
-	return r, nil
+	return r, loadWarnings, nil
 }
 
 // selectWECs keeps the WECs --wec names (all when none is named), in name order. A name that

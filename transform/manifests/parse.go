@@ -55,7 +55,7 @@ func Parse(file string, data []byte) ([]Document, []Warning, error) {
 	if len(header) > 0 {
 		// Not a document, but kubectl's reader still reads it: it must be well-formed.
 		if _, err := yaml.YAMLToJSON(header); err != nil {
-			errs = append(errs, &Error{Where: file, Kind: ErrSyntax, Err: errors.New(yamlMessage(err.Error(), 1))})
+			errs = append(errs, &Error{Where: file, Kind: ErrSyntax, Err: errors.New("malformed YAML: " + yamlMessage(err.Error(), 1))})
 		}
 	}
 	for i, c := range chunks {
@@ -102,11 +102,11 @@ func decode(file string, c chunk) (map[string]any, *kyaml.Node, []Warning, error
 	// kubectl's reader first, so that its verdict and message are the ones users see.
 	js, err := yaml.YAMLToJSON(c.text)
 	if err != nil {
-		return nil, nil, nil, errors.New(yamlMessage(err.Error(), c.line))
+		return nil, nil, nil, errors.New("malformed YAML: " + yamlMessage(err.Error(), c.line))
 	}
 	var root kyaml.Node
 	if err := kyaml.NewDecoder(bytes.NewReader(c.text)).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, nil, errors.New(yamlMessage(err.Error(), c.line))
+		return nil, nil, nil, errors.New("malformed YAML: " + yamlMessage(err.Error(), c.line))
 	}
 	js = bytes.TrimSpace(js)
 	if bytes.Equal(js, []byte("null")) {

@@ -255,5 +255,5 @@ func TestErrorShape(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "f#0 (line 1)", e.Where)
 	assert.True(t, errors.Is(e, ErrSyntax))
-	assert.Equal(t, "f#0 (line 1): line 1: did not find expected ',' or ']'", e.Error())
+	assert.Equal(t, "f#0 (line 1): malformed YAML: line 1: did not find expected ',' or ']'", e.Error())
 }
