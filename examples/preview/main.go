@@ -64,6 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
 	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
+	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -81,6 +82,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "error: no input: give at least one -f PATH")
 		return exitBadInput
+	}
+
+	if opts.outDir != "" {
+		if err := checkOutDir(opts.outDir, files); err != nil {
+			if errors.Is(err, ErrOutputFormat) {
+				fmt.Fprintln(stderr, err) // the message is the whole answer
+			} else {
+				fmt.Fprintf(stderr, "error: %v\n", err)
+				fmt.Fprintln(stderr, "preview: nothing written")
+			}
+			return exitBadInput
+		}
 	}
 
 	r, loadWarnings, err := prepareRun(files, wecNames, stdin)
@@ -101,23 +114,52 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if opts.outDir != "" {
-		if err := writeDir(opts.outDir, r); err != nil {
-			fmt.Fprintf(stderr, "error: writing %s: %v\n", opts.outDir, err)
-			return exitBadInput
-		}
-	}
-	if opts.outDir == "" || opts.explain || opts.diff {
-		if err := writeStream(stdout, r, opts); err != nil {
-			fmt.Fprintf(stderr, "error: %v\n", err)
-			return exitBadInput
-		}
+	if err := writeOutput(r, opts, stdout); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		fmt.Fprintln(stderr, "preview: nothing written")
+		return exitBadInput
 	}
 	if r.failed > 0 {
 		fmt.Fprintf(stderr, "preview: %d (object, WEC) pair(s) failed; their objects are left out\n", r.failed)
 		return exitPairs
 	}
 	return exitOK
+}
+
+// defaultMaxOutput is the default of --max-output-bytes: 1 GiB, some thousand times what the
+// largest real fleets render, small enough to stop a runaway run before it fills a disk.
+const defaultMaxOutput = 1 << 30
+
+// writeOutput marshals everything the run writes (the -o tree, stdout), checks it against the
+// byte budget, and only then writes: DIR first, then stdout.
+func writeOutput(r *rendered, opts options, stdout io.Writer) error {
+	var files []outFile
+	var stream []byte
+	var err error
+	if opts.outDir != "" {
+		if files, err = buildDir(r); err != nil {
+			return err
+		}
+	}
+	if opts.outDir == "" || opts.explain || opts.diff {
+		if stream, err = streamBytes(r, opts); err != nil {
+			return err
+		}
+	}
+	total := int64(len(stream))
+	for _, f := range files {
+		total += int64(len(f.data))
+	}
+	if opts.maxOutput > 0 && total > opts.maxOutput {
+		return fmt.Errorf("%w: the run would write %d bytes, more than --max-output-bytes=%d", ErrOutputBudget, total, opts.maxOutput)
+	}
+	if opts.outDir != "" {
+		if err := replaceDir(opts.outDir, files); err != nil {
+			return &outputError{Dir: opts.outDir, Err: err}
+		}
+	}
+	_, err = stdout.Write(stream)
+	return err
 }
 
 // prepareRun loads, routes and compiles the inputs and renders every pair. Any error is a
