@@ -56,15 +56,24 @@ type Key struct {
 	Line int
 }
 
-// Error names the mapping, every colliding key and what they all read as.
+// maxKeysShown bounds how many keys a collision message lists.
+const maxKeysShown = 5
+
+// Error names the mapping, the colliding keys (the first few of many) and what they all read as.
 func (e *KeyCollisionError) Error() string {
-	parts := make([]string, len(e.Keys))
-	lines := make([]string, len(e.Keys))
+	var parts, lines []string
 	same := true
 	for i, k := range e.Keys {
-		parts[i] = fmt.Sprintf("%s (line %d)", k.Text, k.Line)
-		lines[i] = fmt.Sprint(k.Line)
 		same = same && k.Text == e.Keys[0].Text
+		if i == maxKeysShown {
+			more := fmt.Sprintf("and %d more", len(e.Keys)-i)
+			parts, lines = append(parts, more), append(lines, more)
+			continue
+		} else if i > maxKeysShown {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s (line %d)", k.Text, k.Line))
+		lines = append(lines, fmt.Sprint(k.Line))
 	}
 	if same {
 		return fmt.Sprintf("%s: key %s is defined more than once (lines %s); kubectl would keep only the last",

@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -256,4 +257,33 @@ func TestErrorShape(t *testing.T) {
 	assert.Equal(t, "f#0 (line 1)", e.Where)
 	assert.True(t, errors.Is(e, ErrSyntax))
 	assert.Equal(t, "f#0 (line 1): malformed YAML: line 1: did not find expected ',' or ']'", e.Error())
+}
+
+func TestParseHostile(t *testing.T) {
+	laughs := "a: &a [x,x,x,x,x,x,x,x,x]\n"
+	for i, prev := 0, "a"; i < 8; i++ {
+		name := string(rune('b' + i))
+		laughs += name + ": &" + name + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n"
+		prev = name
+	}
+	var dup strings.Builder
+	for i := 0; i < 1000; i++ {
+		dup.WriteString("k: 1\n")
+	}
+	tests := []struct {
+		name, text string
+		errIs      error
+		reason     string
+	}{
+		{name: "billion laughs", text: laughs, errIs: ErrSyntax, reason: "alias expansion is bounded by kubectl's reader"},
+		{name: "deep nesting", text: "a: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n", errIs: ErrSyntax, reason: "nesting depth is bounded"},
+		{name: "a key a thousand times", text: dup.String(), errIs: ErrKeyCollision, reason: "reported once, its message bounded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := Parse("f", []byte(tt.text))
+			require.ErrorIs(t, err, tt.errIs, tt.reason)
+			assert.Less(t, len(err.Error()), 300, "messages stay short")
+		})
+	}
 }

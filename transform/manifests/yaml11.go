@@ -113,11 +113,18 @@ func jsonKey(k *kyaml.Node) (string, bool) {
 	case "false", "False", "FALSE":
 		return "false", true
 	}
+	if plainDecimal.MatchString(k.Value) {
+		return k.Value, true // the common numeric key (a port, a code): itself
+	}
 	if k.Value != "" && strings.ContainsRune("+-.0123456789", rune(k.Value[0])) {
-		return viaReader(k.Value), true // a number, a timestamp, .inf, …: ask the reader itself
+		return viaReader(k.Value), true // 0x1, 0777, 1_000, 1.0, a timestamp, .inf: ask the reader
 	}
 	return k.Value, true
 }
+
+// plainDecimal matches integers go-yaml v2 reads as themselves: no sign, no leading zero
+// (0777 is octal), short enough to fit an int64.
+var plainDecimal = regexp.MustCompile(`^(0|[1-9][0-9]{0,17})$`)
 
 // viaReader returns the JSON key kubectl's reader makes of the plain key text, or text when
 // the reader rejects it (the document then fails to read anyway).
