@@ -14,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+
+	"github.com/wecforge/wecforge/transform/manifests"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/preview/ from the current output")
@@ -25,8 +28,9 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/pr
 //	setup         (optional) what exists before the run, one directive per line:
 //	              `dir PATH`, `file PATH TEXT…`, `symlink PATH TARGET` ($OUT and $TMP expand)
 //	README        (optional) why the expected output is right
-//	stdin         (optional) the standard input, for `-f -`; a path relative to the repository
-//	              root, or the input itself when it is not one line naming a file
+//	stdin         (optional) the standard input, for `-f -`: `cat PATH…` (the files, globs
+//	              expanded, joined by `---` lines) or `list PATH…` (every object of the paths,
+//	              files or directories, as one `kind: List`); paths relative to the repository root
 //	*.yaml        (optional) the case's own inputs, named in args
 //	stdout.txt    expected stdout
 //	stderr.txt    expected stderr
@@ -91,12 +95,7 @@ func runGolden(t *testing.T, dir string) {
 	require.NoError(t, err)
 	var stdin io.Reader
 	if data, err := os.ReadFile(filepath.Join(dir, "stdin")); err == nil {
-		stdin = bytes.NewReader(data)
-		if name := strings.TrimSpace(string(data)); !strings.Contains(name, "\n") {
-			from, err := os.ReadFile(name)
-			require.NoError(t, err, "stdin names a file")
-			stdin = bytes.NewReader(from)
-		}
+		stdin = bytes.NewReader(goldenStdin(t, strings.Fields(string(data))))
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(args, stdin, &stdout, &stderr)
@@ -148,6 +147,39 @@ func runGolden(t *testing.T, dir string) {
 			assert.Contains(t, got, filepath.Join("out", name), "expected output file not written")
 		}
 	}
+}
+
+// goldenStdin builds a case's standard input from its stdin directive.
+func goldenStdin(t *testing.T, directive []string) []byte {
+	require.GreaterOrEqual(t, len(directive), 2, "stdin: cat|list PATH…")
+	var buf bytes.Buffer
+	switch directive[0] {
+	case "cat":
+		for _, pattern := range directive[1:] {
+			files, err := filepath.Glob(pattern)
+			require.NoError(t, err)
+			require.NotEmpty(t, files, "stdin: %s matches nothing", pattern)
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				require.NoError(t, err)
+				buf.WriteString("---\n")
+				buf.Write(data)
+			}
+		}
+	case "list":
+		docs, _, err := manifests.Load(directive[1:], manifests.Options{})
+		require.NoError(t, err)
+		items := make([]any, len(docs))
+		for i, d := range docs {
+			items[i] = d.Object
+		}
+		data, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+		require.NoError(t, err)
+		buf.Write(data)
+	default:
+		t.Fatalf("stdin: unknown directive %q", directive[0])
+	}
+	return buf.Bytes()
 }
 
 // snapshot describes every entry under dir: path, type, permissions, contents or link target.
