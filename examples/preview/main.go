@@ -64,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
 	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
-	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes")
+	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()

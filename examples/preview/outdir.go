@@ -164,8 +164,19 @@ func replaceDir(dir string, files []outFile) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return unwrapPathErr(err)
 	}
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+	info, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		return unwrapPathErr(os.Rename(tmp, dir))
+	}
+	// Checked before rendering; checked again now, in case DIR changed meanwhile.
+	if err != nil {
+		return unwrapPathErr(err)
+	}
+	if !info.IsDir() {
+		return errors.New("changed while rendering: no longer a directory")
+	}
+	if err := checkPrevious(dir); err != nil {
+		return fmt.Errorf("changed while rendering: %w", err)
 	}
 	// The previous output moves to a name derived from this run's own fresh directory, which
 	// nobody else uses; os.Rename refuses to replace an existing directory.

@@ -94,3 +94,28 @@ func TestMaskingLeavesInputsAlone(t *testing.T) {
 	cm := transform.ObjectRef{Kind: "ConfigMap", Name: "c"}
 	assert.Equal(t, changes, maskChanges(cm, changes), "only Secrets are masked")
 }
+
+func TestReplaceDirRechecksDir(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "out")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mine.txt"), []byte("x"), 0o644))
+	err := replaceDir(dir, []outFile{{name: "report.json", data: []byte("{}")}})
+	require.Error(t, err, "a directory that stopped being a previous output is not replaced")
+	assert.Contains(t, err.Error(), "changed while rendering")
+	data, err := os.ReadFile(filepath.Join(dir, "mine.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "x", string(data))
+	entries, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "the temporary tree is removed")
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "mine.txt")))
+	require.NoError(t, replaceDir(dir, []outFile{{name: "a.yaml", data: []byte("a"), private: true}, {name: "report.json", data: []byte("{}")}}))
+	info, err := os.Stat(filepath.Join(dir, "a.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	info, err = os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o755), info.Mode().Perm())
+}
