@@ -57,10 +57,11 @@
 // that is a symbolic link, a file, holds anything else or lies inside an input is exit 2, and
 // so is `-o yaml` or `-o json` naming no existing directory (a request for a format). Files are
 // created exclusively in the directory the run made, never through a symbolic link. A WEC file
-// holding a Secret, and report.json when it lists a change to one, are 0600; Secret data and
-// stringData values are masked in --explain, --diff and report.json. --max-output-bytes
-// (default 1 GiB) bounds what a run writes, files and stdout together; over it, nothing is
-// written. The full contract, with every rule, is docs/preview.md in the repository.
+// holding a Secret, and report.json when it lists a change to or an error about one, are
+// 0600; Secret data and stringData values are masked in --explain, --diff and report.json.
+// --max-output-bytes (default 1 GiB) bounds what a run writes, files and stdout together;
+// over it, nothing is written. The full contract, with every rule, is docs/preview.md in the
+// repository.
 //
 // --explain prints, per rendered object and as YAML comments (so stdout stays valid YAML),
 // every changed path with the stage or rule and action that changed it, old and new value,

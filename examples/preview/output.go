@@ -107,7 +107,7 @@ func writeDiff(w io.Writer, wec string, p pair) error {
 
 // buildDir marshals DIR/<wec>.yaml for every WEC and DIR/report.json, Secret values masked
 // in the report. A WEC file holding a Secret is private (0600), and so is the report when it
-// lists a change to a Secret.
+// lists a change to a Secret or an error about one.
 func buildDir(r *rendered) ([]outFile, error) {
 	var files []outFile
 	rep := report{WECs: map[string]wecReport{}, Warnings: nonNil(r.warnings)}
@@ -119,6 +119,7 @@ func buildDir(r *rendered) ([]outFile, error) {
 		for _, p := range wo.pairs {
 			if p.err != nil {
 				wr.Errors = append(wr.Errors, reportError{Object: p.w.ref.String(), Path: p.err.Path, Message: message(p.err)})
+				reportPrivate = reportPrivate || isSecret(p.w.ref) // a message may quote a value
 				continue
 			}
 			y, err := marshalObject(p.res.Object.Object)
