@@ -75,12 +75,20 @@ func (e *KeyCollisionError) Error() string {
 		parts = append(parts, fmt.Sprintf("%s (line %d)", k.Text, k.Line))
 		lines = append(lines, fmt.Sprint(k.Line))
 	}
+	where := e.Path
+	if where == "." {
+		where = "top level"
+	}
 	if same {
-		return fmt.Sprintf("%s: key %s is defined more than once (lines %s); kubectl would keep only the last",
-			e.Path, e.Keys[0].Text, strings.Join(lines, ", "))
+		msg := fmt.Sprintf("%s: key %s is defined more than once (lines %s); kubectl would keep only the last",
+			where, e.Keys[0].Text, strings.Join(lines, ", "))
+		if e.Path == "." && (e.Key == "apiVersion" || e.Key == "kind") {
+			msg += " (two objects without a --- line between them?)"
+		}
+		return msg
 	}
 	return fmt.Sprintf("%s: keys %s all read as the key %q (YAML 1.1, as kubectl reads them), so all but one would be lost; quote the keys or remove the duplicate",
-		e.Path, strings.Join(parts, ", "), e.Key)
+		where, strings.Join(parts, ", "), e.Key)
 }
 
 // Is reports whether target is [ErrKeyCollision].

@@ -189,6 +189,12 @@ func TestParseKeyCollisions(t *testing.T) {
 			want:   `.metadata: key name is defined more than once (lines 3, 4); kubectl would keep only the last`,
 		},
 		{
+			name:   "two objects run together",
+			reason: "files joined without --- repeat apiVersion at the top level; the message says why",
+			text:   "apiVersion: v1\nkind: A\napiVersion: v1\n",
+			want:   `top level: key apiVersion is defined more than once (lines 1, 3); kubectl would keep only the last (two objects without a --- line between them?)`,
+		},
+		{
 			name:   "inside a list",
 			reason: "the path names the list element",
 			text:   "kind: A\nitems2:\n- {n: 1, N: 2}\n",
