@@ -14,7 +14,7 @@ func BenchmarkRunDemo(b *testing.B) {
 	args := []string{"-f", "../../testdata/demo", "-o", out}
 	b.ReportAllocs()
 	for b.Loop() {
-		if code := run(args, io.Discard, io.Discard); code != exitOK {
+		if code := run(args, nil, io.Discard, io.Discard); code != exitOK {
 			b.Fatalf("exit %d", code)
 		}
 	}

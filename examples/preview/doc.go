@@ -6,11 +6,15 @@
 //
 // # Inputs
 //
-// Each -f names a file or a directory; directories are read recursively, in lexical order,
-// skipping hidden directories, taking *.yaml, *.yml and *.json files; a file named
-// explicitly is read whatever its name. Files hold `---`-separated YAML documents; empty
-// documents are skipped. Messages name a document as `file#index (line N)`, the index counting
-// the file's documents from 0.
+// Each -f names a file or a directory, or is `-` for standard input; directories are read
+// recursively, in lexical order, skipping hidden directories, taking *.yaml, *.yml and *.json
+// files; a file named explicitly is read whatever its name. Reading is the project's loader
+// (transform/manifests): files hold `---`-separated YAML documents, empty documents are
+// skipped, a `kind: List` (or any `…List` with items) stands for its items, and values are read
+// as `kubectl apply` reads them (YAML 1.1: an unquoted yes, no, on, off, y or n is a boolean,
+// with a warning naming file and line; keys that collapse into one, such as `y` and `yes`, are
+// an error). Messages name a document as `file#index (line N)`, the index counting the file's
+// documents from 0, and a List item as `file#index.items[i] (line N)`.
 // Documents are routed by kind:
 //
 //   - ManagedCluster (cluster.open-cluster-management.io) → the WEC inventory; its name is the
@@ -43,15 +47,27 @@
 //	 "warnings": ["…"]}
 //
 // Lists are always present (`[]`, never null). "changes" lists every change of every rendered
-// object, in file order; "reads" lists, per object that read anything of the WEC, which
+// object, in output order; "reads" lists, per object that read anything of the WEC, which
 // properties, labels, annotations and ConfigMap keys it read (`all…: true` for a whole map).
 // An object that fails for a WEC is left out of that WEC's file and listed in "errors".
 //
+// DIR must not exist, be empty, or hold a previous output (report.json and regular *.yaml
+// files, nothing else), which is replaced as a whole: the new tree is built in a sibling
+// temporary directory and renamed into place, so no file of an earlier run survives. A DIR
+// that is a symbolic link, a file, holds anything else or lies inside an input is exit 2, and
+// so is `-o yaml` or `-o json` naming no existing directory (a request for a format). Files are
+// created exclusively in the directory the run made, never through a symbolic link. A WEC file
+// holding a Secret, and report.json when it lists a change to or an error about one, are
+// 0600; Secret data and stringData values are masked in --explain, --diff and report.json.
+// --max-output-bytes (default 1 GiB) bounds what a run writes, files and stdout together;
+// over it, nothing is written. The full contract, with every rule, is docs/preview.md in the
+// repository.
+//
 // --explain prints, per rendered object and as YAML comments (so stdout stays valid YAML),
 // every changed path with the stage or rule and action that changed it, old and new value,
-// and the inputs the render read. --diff prints a unified diff of each rendered object against
-// its input instead of the object itself. With -o, stdout carries only the `# wec:` lines and
-// what --explain and --diff ask for.
+// and the inputs the render read (formatted by transform/explain). --diff prints a unified
+// diff of each rendered object against its input instead of the object itself. With -o,
+// stdout carries only the `# wec:` lines and what --explain and --diff ask for.
 //
 // Warnings (for example two CustomTransforms for one resource, naming both) go to stderr as
 // `warning:` lines and into report.json; failed pairs go to stderr as `error:` lines.
@@ -60,9 +76,10 @@
 //
 //   - 0: every (object, WEC) pair rendered.
 //   - 1: some pairs failed; the others are written.
-//   - 2: bad usage, input or configuration: unreadable file, malformed YAML, a document without
-//     apiVersion or kind, a ManagedCluster without a name, a properties ConfigMap for a WEC
-//     that does not exist, an invalid CustomTransform or rule, a workload whose kind a
-//     CustomTransform's group needs but nobody maps, an unknown --wec. Every problem is
-//     reported on stderr, naming the document, and nothing is written.
+//   - 2: bad usage, input, configuration or output directory: unreadable file, malformed YAML,
+//     colliding keys, a document without apiVersion or kind, a ManagedCluster without a name
+//     or whose name is not a DNS-1123 label, a properties ConfigMap for a WEC that does not
+//     exist, an invalid CustomTransform or rule, a workload whose kind a CustomTransform's
+//     group needs but nobody maps, an unknown --wec, any -o rule above, the output budget.
+//     Every problem is reported on stderr, naming the document, and nothing is written.
 package main

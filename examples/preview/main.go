@@ -21,7 +21,7 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // listFlag is a repeatable string flag.
@@ -40,7 +40,8 @@ func (l *listFlag) Set(v string) error {
 const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
 
 Renders every workload for every WEC, offline, the way a KubeStellar transport would.
--f takes files or directories (read recursively: *.yaml, *.yml, *.json) of multi-document YAML:
+-f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
+multi-document YAML, read as kubectl reads it (a kind: List stands for its items):
 ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
 properties; CustomTransform → WEC-independent removals; CustomizationRule → rules; anything
 else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
@@ -51,18 +52,19 @@ Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are wri
 Flags:
 `
 
-// run is the whole tool: it parses args, writes the result to stdout (or -o DIR) and problems
-// to stderr, and returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+// run is the whole tool: it parses args, reads `-f -` from stdin, writes the result to stdout
+// (or -o DIR) and problems to stderr, and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var files, wecNames listFlag
 	var opts options
-	fs.Var(&files, "f", "a file or directory of YAML documents (repeatable, at least one)")
+	fs.Var(&files, "f", "a file or directory of YAML documents, or - for stdin (repeatable, at least one)")
 	fs.StringVar(&opts.outDir, "o", "", "write DIR/<wec>.yaml and DIR/report.json instead of printing the objects")
 	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
 	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
+	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -82,8 +84,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 
-	r, err := prepareRun(files, wecNames)
+	if opts.outDir != "" {
+		if err := checkOutDir(opts.outDir, files); err != nil {
+			if errors.Is(err, ErrOutputFormat) {
+				fmt.Fprintln(stderr, err) // the message is the whole answer
+			} else {
+				fmt.Fprintf(stderr, "error: %v\n", err)
+				fmt.Fprintln(stderr, "preview: nothing written")
+			}
+			return exitBadInput
+		}
+	}
+
+	r, loadWarnings, err := prepareRun(files, wecNames, stdin)
 	if err != nil {
+		for _, w := range loadWarnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w)
+		}
 		reportInputError(stderr, err)
 		return exitBadInput
 	}
@@ -97,17 +114,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if opts.outDir != "" {
-		if err := writeDir(opts.outDir, r); err != nil {
-			fmt.Fprintf(stderr, "error: writing %s: %v\n", opts.outDir, err)
-			return exitBadInput
-		}
-	}
-	if opts.outDir == "" || opts.explain || opts.diff {
-		if err := writeStream(stdout, r, opts); err != nil {
-			fmt.Fprintf(stderr, "error: %v\n", err)
-			return exitBadInput
-		}
+	if err := writeOutput(r, opts, stdout); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		fmt.Fprintln(stderr, "preview: nothing written")
+		return exitBadInput
 	}
 	if r.failed > 0 {
 		fmt.Fprintf(stderr, "preview: %d (object, WEC) pair(s) failed; their objects are left out\n", r.failed)
@@ -116,30 +126,67 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// defaultMaxOutput is the default of --max-output-bytes: 1 GiB, some thousand times what the
+// largest real fleets render, small enough to stop a runaway run before it fills a disk.
+const defaultMaxOutput = 1 << 30
+
+// writeOutput marshals everything the run writes (the -o tree, stdout), checks it against the
+// byte budget, and only then writes: DIR first, then stdout.
+func writeOutput(r *rendered, opts options, stdout io.Writer) error {
+	var files []outFile
+	var stream []byte
+	var err error
+	if opts.outDir != "" {
+		if files, err = buildDir(r); err != nil {
+			return err
+		}
+	}
+	if opts.outDir == "" || opts.explain || opts.diff {
+		if stream, err = streamBytes(r, opts); err != nil {
+			return err
+		}
+	}
+	total := int64(len(stream))
+	for _, f := range files {
+		total += int64(len(f.data))
+	}
+	if opts.maxOutput > 0 && total > opts.maxOutput {
+		return fmt.Errorf("%w: the run would write %d bytes, more than --max-output-bytes=%d", ErrOutputBudget, total, opts.maxOutput)
+	}
+	if opts.outDir != "" {
+		if err := replaceDir(opts.outDir, files); err != nil {
+			return &outputError{Dir: opts.outDir, Err: err}
+		}
+	}
+	_, err = stdout.Write(stream)
+	return err
+}
+
 // prepareRun loads, routes and compiles the inputs and renders every pair. Any error is a
-// configuration error: nothing may be written.
-func prepareRun(files, wecNames []string) (*rendered, error) {
+// configuration error: nothing may be written. The loader's warnings are returned whatever
+// the error, and are also the first of the run's warnings.
+func prepareRun(files, wecNames []string, stdin io.Reader) (*rendered, []string, error) {
 	// Route what could be read even when some files or documents could not, so that one run
 	// reports every problem.
-	docs, loadErr := loadPaths(files)
+	docs, loadWarnings, loadErr := loadPaths(files, stdin)
 	in, err := route(docs)
 	if err := joinSorted(append(flatten(loadErr), flatten(err)...)); err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
 	wecs, errW := selectWECs(in.wecs, wecNames)
 	b, errB := buildPipeline(in)
 	if err := joinSorted(append(flatten(errW), flatten(errB)...)); err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
 	r, err := render(context.Background(), b.pipeline, in.workloads, wecs)
 	if err != nil {
-		return nil, err
+		return nil, loadWarnings, err
 	}
-	r.warnings = append(b.warnings, r.warnings...)
+	r.warnings = slices.Concat(loadWarnings, b.warnings, r.warnings)
 	if len(in.wecs) == 0 {
 		r.warnings = append(r.warnings, "no ManagedCluster among the inputs: there is no WEC to render for")
 	}
-	return r, nil
+	return r, loadWarnings, nil
 }
 
 // selectWECs keeps the WECs --wec names (all when none is named), in name order. A name that

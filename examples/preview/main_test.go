@@ -27,7 +27,7 @@ func TestRunUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			assert.Equal(t, tt.wantCode, run(tt.args, &stdout, &stderr))
+			assert.Equal(t, tt.wantCode, run(tt.args, nil, &stdout, &stderr))
 			assert.Empty(t, stdout.String())
 			assert.Contains(t, stderr.String(), tt.wantStderr)
 		})
@@ -36,7 +36,7 @@ func TestRunUsage(t *testing.T) {
 
 func TestRunWithoutInventoryWarns(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-f", "../../testdata/demo/workload.yaml"}, &stdout, &stderr)
+	code := run([]string{"-f", "../../testdata/demo/workload.yaml"}, nil, &stdout, &stderr)
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, stdout.String())
 	assert.Equal(t, "warning: no ManagedCluster among the inputs: there is no WEC to render for\n", stderr.String())
@@ -44,7 +44,7 @@ func TestRunWithoutInventoryWarns(t *testing.T) {
 
 func TestRunSelectsWECs(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-f", "../../testdata/demo", "--wec", "edge-west-1", "--wec", "core-eu-1"}, &stdout, &stderr)
+	code := run([]string{"-f", "../../testdata/demo", "--wec", "edge-west-1", "--wec", "core-eu-1"}, nil, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
 	out := stdout.String()
 	assert.Contains(t, out, "# wec: core-eu-1\n")
@@ -60,7 +60,7 @@ func TestRunNeverModifiesItsInputs(t *testing.T) {
 	in := filepath.Join(dir, "workload.yaml")
 	require.NoError(t, os.WriteFile(in, src, 0o644))
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in, "-o", filepath.Join(dir, "out")}, &stdout, &stderr)
+	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in, "-o", filepath.Join(dir, "out")}, nil, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
 	after, err := os.ReadFile(in)
 	require.NoError(t, err)
@@ -86,7 +86,7 @@ func FuzzRun(f *testing.F) {
 		require.NoError(t, os.WriteFile(in, data, 0o644))
 		out := filepath.Join(dir, "out")
 		var stdout, stderr bytes.Buffer
-		code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in, "-o", out, "--explain", "--diff"}, &stdout, &stderr)
+		code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in, "-o", out, "--explain", "--diff"}, nil, &stdout, &stderr)
 		require.Contains(t, []int{exitOK, exitPairs, exitBadInput}, code)
 		if code == exitBadInput {
 			_, err := os.Stat(out)
@@ -101,7 +101,7 @@ func TestRunWarnsAboutObjectsLeftWithoutAName(t *testing.T) {
 	in := filepath.Join(dir, "job.yaml")
 	require.NoError(t, os.WriteFile(in, []byte("apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: run-, namespace: demo}\n"), 0o644))
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in}, &stdout, &stderr)
+	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in}, nil, &stdout, &stderr)
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "warning: Job.batch demo/run- ("+in+"#0 (line 1)): has metadata.generateName but no metadata.name; generateName is removed for delivery, so WECs receive an object without a name\n", stderr.String())
 }

@@ -5,20 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/explain"
 )
 
 // options are the output switches of a run.
 type options struct {
-	outDir  string
-	explain bool
-	diff    bool
+	outDir    string
+	explain   bool
+	diff      bool
+	maxOutput int64 // --max-output-bytes; 0 or less: no limit
 }
 
 // report is DIR/report.json.
@@ -56,10 +56,10 @@ func marshalObject(obj map[string]any) ([]byte, error) {
 	return yaml.Marshal(obj)
 }
 
-// writeStream writes the run to w: per WEC (name order) a `# wec: NAME` line, then per
+// streamBytes returns what the run prints on stdout: per WEC (name order) a `# wec: NAME` line, then per
 // rendered object its explanation (with --explain, as YAML comments), the object as a YAML
 // document (unless -o or --diff is given) and its diff against the input (with --diff).
-func writeStream(w io.Writer, r *rendered, opts options) error {
+func streamBytes(r *rendered, opts options) ([]byte, error) {
 	var buf bytes.Buffer
 	for _, wo := range r.wecs {
 		fmt.Fprintf(&buf, "# wec: %s\n", wo.wec.Name())
@@ -68,87 +68,87 @@ func writeStream(w io.Writer, r *rendered, opts options) error {
 				continue
 			}
 			if opts.explain {
-				writeExplain(&buf, p)
+				if err := writeExplain(&buf, p); err != nil {
+					return nil, err
+				}
 			}
 			if opts.outDir == "" && !opts.diff {
 				y, err := marshalObject(p.res.Object.Object)
 				if err != nil {
-					return fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
+					return nil, fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
 				}
 				buf.WriteString("---\n")
 				buf.Write(y)
 			}
 			if opts.diff {
 				if err := writeDiff(&buf, wo.wec.Name(), p); err != nil {
-					return err
+					return nil, err
 				}
 			}
 		}
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
-// writeDiff writes the unified diff of the input object against the rendered one.
+// writeDiff writes the unified diff of the input object against the rendered one, Secret
+// values masked.
 func writeDiff(w io.Writer, wec string, p pair) error {
-	before, err := marshalObject(p.w.obj.Object)
+	b, a := maskedPair(p.w.ref, p.w.obj.Object, p.res.Object.Object)
+	before, err := marshalObject(b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.w.doc.where(), err)
 	}
-	after, err := marshalObject(p.res.Object.Object)
+	after, err := marshalObject(a)
 	if err != nil {
 		return fmt.Errorf("wec %s: %s: %w", wec, p.w.ref, err)
 	}
 	return unifiedDiff(w, p.w.doc.Source+" "+p.w.ref.String(), "wec/"+wec+" "+p.w.ref.String(), string(before), string(after))
 }
 
-// writeDir writes DIR/<wec>.yaml for every WEC and DIR/report.json. It marshals everything
-// before creating any file.
-func writeDir(dir string, r *rendered) error {
-	files := map[string][]byte{}
+// buildDir marshals DIR/<wec>.yaml for every WEC and DIR/report.json, Secret values masked
+// in the report. A WEC file holding a Secret is private (0600), and so is the report when it
+// lists a change to a Secret or an error about one.
+func buildDir(r *rendered) ([]outFile, error) {
+	var files []outFile
 	rep := report{WECs: map[string]wecReport{}, Warnings: nonNil(r.warnings)}
+	reportPrivate := false
 	for _, wo := range r.wecs {
 		var buf bytes.Buffer
+		private := false
 		wr := wecReport{Errors: []reportError{}, Changes: []transform.Change{}, Reads: []reads{}}
 		for _, p := range wo.pairs {
 			if p.err != nil {
 				wr.Errors = append(wr.Errors, reportError{Object: p.w.ref.String(), Path: p.err.Path, Message: message(p.err)})
+				reportPrivate = reportPrivate || isSecret(p.w.ref) // a message may quote a value
 				continue
 			}
 			y, err := marshalObject(p.res.Object.Object)
 			if err != nil {
-				return fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
+				return nil, fmt.Errorf("wec %s: %s: %w", wo.wec.Name(), p.w.ref, err)
 			}
 			if wr.Objects > 0 {
 				buf.WriteString("---\n")
 			}
 			buf.Write(y)
 			wr.Objects++
-			for _, c := range p.res.Changes() {
+			private = private || isSecret(p.w.ref)
+			for _, c := range maskChanges(p.w.ref, p.res.Changes()) {
 				c.Object = p.w.ref.String()
 				wr.Changes = append(wr.Changes, c)
+				reportPrivate = reportPrivate || isSecret(p.w.ref)
 			}
 			if !p.res.Deps.Empty() {
 				wr.Reads = append(wr.Reads, reads{Object: p.w.ref.String(), Dependencies: p.res.Deps})
 			}
 		}
-		files[wo.wec.Name()+".yaml"] = buf.Bytes()
+		files = append(files, outFile{name: wo.wec.Name() + ".yaml", data: buf.Bytes(), private: private})
 		rep.WECs[wo.wec.Name()] = wr
 	}
 	js, err := marshalReport(rep)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	files["report.json"] = js
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return append(files, outFile{name: reportFile, data: js, private: reportPrivate}), nil
 }
 
 // marshalReport encodes the report as indented JSON without HTML escaping (paths such as
@@ -169,4 +169,19 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// writeExplain writes, as YAML comment lines, why one rendered object looks the way it does:
+// every change (path, the stage or rule and action that made it, old → new) in the order the
+// changes were made, then what the render read of the WEC (formatted by transform/explain).
+// Secret values are masked.
+//
+//	# explain Deployment.apps demo/web (from testdata/demo/workload.yaml#0)
+//	#   .spec.replicas  rule edge-replicas: spec.actions[0]  1 → 3
+//	#   reads: properties replicas; labels location-group
+func writeExplain(w io.Writer, p pair) error {
+	if _, err := fmt.Fprintf(w, "# explain %s (from %s)\n", p.w.ref, p.w.doc.Source); err != nil {
+		return err
+	}
+	return explain.Write(w, "#   ", maskChanges(p.w.ref, p.res.Changes()), p.res.Deps, explain.Options{})
 }

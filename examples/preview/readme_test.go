@@ -63,7 +63,7 @@ func TestREADMEQuickStart(t *testing.T) {
 // demo shows features, failing cases live in testdata/preview.
 func TestDemoRendersCleanly(t *testing.T) {
 	var stdout, stderr strings.Builder
-	code := run([]string{"-f", "../../testdata/demo"}, &stdout, &stderr)
+	code := run([]string{"-f", "../../testdata/demo"}, nil, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
 	assert.Empty(t, stderr.String())
 	for _, wec := range []string{"core-eu-1", "edge-east-1", "edge-west-1"} {

@@ -12,7 +12,7 @@ import (
 // demo loads, routes and compiles the bundled demo.
 func demo(t *testing.T) (*inputs, *built) {
 	t.Helper()
-	docs, err := loadPaths([]string{"../../testdata/demo"})
+	docs, _, err := loadPaths([]string{"../../testdata/demo"}, nil)
 	require.NoError(t, err)
 	in, err := route(docs)
 	require.NoError(t, err)

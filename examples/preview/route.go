@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/transform"
@@ -86,6 +87,10 @@ func route(docs []document) (*inputs, error) {
 				fail(d, "ManagedCluster has no metadata.name (the name is the WEC's name)")
 				continue
 			}
+			if problems := validation.IsDNS1123Label(name); len(problems) > 0 {
+				fail(d, "ManagedCluster name %q is not a DNS-1123 label (the name is the WEC's, its namespace on the hub and its file under -o): %s", clip(name), strings.Join(problems, "; "))
+				continue
+			}
 			if prev, dup := clusters[name]; dup {
 				fail(d, "ManagedCluster %q is defined twice (first in %s)", name, prev.doc.where())
 				continue
@@ -154,6 +159,14 @@ func route(docs []document) (*inputs, error) {
 	}
 	slices.SortFunc(in.wecs, func(a, b *customization.WEC) int { return strings.Compare(a.Name(), b.Name()) })
 	return in, nil
+}
+
+// clip shortens a name for a message to 70 characters.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 70 {
+		return string(r[:69]) + "…"
+	}
+	return s
 }
 
 // propertiesConfigMap converts a properties ConfigMap, first checking the mistake users make

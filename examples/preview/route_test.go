@@ -95,9 +95,14 @@ func TestRouteErrors(t *testing.T) {
 			want: `in.yaml#1 (line 5): ManagedCluster "x" is defined twice (first in in.yaml#0 (line 1))`,
 		},
 		{
-			name: "ManagedCluster whose name is not a DNS subdomain",
+			name: "ManagedCluster whose name is not a DNS-1123 label",
 			text: "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\nmetadata: {name: Not_Valid}\n",
-			want: `in.yaml#0 (line 1): invalid WEC: name "Not_Valid": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			want: `in.yaml#0 (line 1): ManagedCluster name "Not_Valid" is not a DNS-1123 label (the name is the WEC's, its namespace on the hub and its file under -o): a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+		},
+		{
+			name: "ManagedCluster whose name is a subdomain but not a label",
+			text: "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\nmetadata: {name: a.b}\n",
+			want: `in.yaml#0 (line 1): ManagedCluster name "a.b" is not a DNS-1123 label`,
 		},
 		{
 			name: "properties ConfigMap with a non-string value",
