@@ -89,8 +89,20 @@ func newObjectIndex(r *Result) *objectIndex {
 	return x
 }
 
+// size returns the total length of the lists m[k] for every k in keys.
+func size(m map[string][]int, keys []string) int {
+	n := 0
+	for _, k := range keys {
+		n += len(m[k])
+	}
+	return n
+}
+
 // union returns the ascending union of the lists m[k] for every k in keys.
 func union(m map[string][]int, keys []string) []int {
+	if len(keys) == 1 {
+		return m[keys[0]]
+	}
 	var out []int
 	for _, k := range keys {
 		out = append(out, m[k]...)
@@ -100,36 +112,45 @@ func union(m map[string][]int, keys []string) []int {
 }
 
 // clauseCandidates returns a superset of the objects clause c selects, ascending: the
-// smallest of what its names, namespaces, resources and object selectors allow.
+// smallest of what its names, namespaces, resources and object selectors allow (sizes are
+// compared before any list is built). The result may be shared with the index: read only.
 func (x *objectIndex) clauseCandidates(c *clause) []int {
-	best := x.all
-	consider := func(l []int) {
-		if len(l) < len(best) {
-			best = l
+	best, build := len(x.all), func() []int { return x.all }
+	consider := func(n int, f func() []int) {
+		if n < best {
+			best, build = n, f
 		}
 	}
 	if c.objectNames != nil {
-		consider(union(x.byName, c.objectNames))
+		consider(size(x.byName, c.objectNames), func() []int { return union(x.byName, c.objectNames) })
 	}
 	if c.namespaces != nil {
-		consider(union(x.byNamespace, c.namespaces))
+		consider(size(x.byNamespace, c.namespaces), func() []int { return union(x.byNamespace, c.namespaces) })
 	}
 	if c.resources != nil {
-		consider(union(x.byResource, c.resources))
+		consider(size(x.byResource, c.resources), func() []int { return union(x.byResource, c.resources) })
 	}
 	if len(c.objSelectors) > 0 {
-		var l []int
+		lists := make([][]int, 0, len(c.objSelectors))
+		n := 0
 		for si := range c.objSelectors {
 			cand, all := candidates(&c.objSelectors[si], x.byLabel)
 			if all {
-				return best
+				return build()
 			}
-			l = append(l, cand...)
+			lists = append(lists, cand)
+			n += len(cand)
 		}
-		slices.Sort(l)
-		consider(slices.Compact(l))
+		consider(n, func() []int {
+			if len(lists) == 1 {
+				return lists[0]
+			}
+			l := slices.Concat(lists...)
+			slices.Sort(l)
+			return slices.Compact(l)
+		})
 	}
-	return best
+	return build()
 }
 
 // selectObjects returns the objects p's clauses select, each with the clauses that select it

@@ -8,7 +8,8 @@ import (
 
 // Relabel returns the result of placing the same inputs after WEC c.Name's labels became
 // c.Labels, and the number of BindingPolicies it re-evaluated: only those with a cluster
-// selector that reads a label whose value changed, and each only for that one WEC. Object
+// selector whose answer can differ — it reads a label whose value changed, and each of its
+// key=value requirements holds before or after — and each only for that one WEC. Object
 // selection is shared with r, which is left as it was. An unknown WEC is an error wrapping
 // [ErrInput].
 func (r *Result) Relabel(c Cluster) (*Result, int, error) {
@@ -43,7 +44,7 @@ func (r *Result) Relabel(c Cluster) (*Result, int, error) {
 	next.clusters[ci] = Cluster{Name: c.Name, Labels: maps.Clone(c.Labels)}
 	n := 0
 	for di, d := range r.docs {
-		if d.policy == nil || !readsAny(d.policy, changed) {
+		if d.policy == nil || !mayChange(d.policy, old, c.Labels, changed) {
 			continue
 		}
 		n++
@@ -61,15 +62,24 @@ func (r *Result) Relabel(c Cluster) (*Result, int, error) {
 	return next, n, nil
 }
 
-// readsAny reports whether one of p's cluster selectors reads a key in keys. An empty selector
-// reads nothing: it selects every WEC whatever its labels.
-func readsAny(p *Policy, keys map[string]bool) bool {
-	for _, s := range p.clusterSelectors {
-		for _, k := range s.keys {
-			if keys[k] {
-				return true
-			}
+// mayChange reports whether one of p's cluster selectors can answer differently for labels
+// before and after, which differ in the keys changed. An empty selector never does (it selects every
+// WEC); nor does one with a key=value requirement that neither label set satisfies (it is false
+// both times).
+func mayChange(p *Policy, before, after map[string]string, changed map[string]bool) bool {
+	for si := range p.clusterSelectors {
+		s := &p.clusterSelectors[si]
+		if !slices.ContainsFunc(s.keys, func(k string) bool { return changed[k] }) {
+			continue
 		}
+		if slices.ContainsFunc(s.eq, func(kv [2]string) bool {
+			o, inOld := before[kv[0]]
+			n, inNew := after[kv[0]]
+			return !(inOld && o == kv[1]) && !(inNew && n == kv[1])
+		}) {
+			continue
+		}
+		return true
 	}
 	return false
 }
