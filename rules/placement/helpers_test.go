@@ -87,12 +87,3 @@ func perWEC(r *placement.Result) map[string][]string {
 	}
 	return out
 }
-
-// codes returns the codes of ws, in order.
-func codes(ws []placement.Warning) []string {
-	out := []string{}
-	for _, w := range ws {
-		out = append(out, string(w.Code))
-	}
-	return out
-}

@@ -36,8 +36,6 @@ func NeverDelivered(group, resource string) (reason string, never bool) {
 	return r, ok
 }
 
-// isNamespace reports whether k is a core Namespace.
-func isNamespace(k Key) bool { return k.Group == "" && k.Resource == "namespaces" }
 
 // matchesClause reports whether clause c selects the object o, whose Namespace carries
 // nsLabels (nil when o is cluster-scoped or its Namespace is unknown).
