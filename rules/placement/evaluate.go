@@ -61,9 +61,9 @@ type Result struct {
 	clusterIdx map[string]int
 	objects    []Object // labels cloned
 	keyIdx     map[Key]int
-	first      []bool // objects[i] is the first occurrence of its key (the one placed)
-	docs       []*doc   // policies in name order, then bindings in name order
-	byObject   [][]int  // object index → indexes into docs of the documents selecting it
+	first      []bool    // objects[i] is the first occurrence of its key (the one placed)
+	docs       []*doc    // policies in name order, then bindings in name order
+	byObject   [][]int   // object index → indexes into docs of the documents selecting it
 	inputErrs  []Warning // duplicates, shadowed Bindings, unknown destinations
 	known      func(group string, anyGroup bool, resource string) bool
 	nsLabels   map[string]map[string]string

@@ -36,7 +36,6 @@ func NeverDelivered(group, resource string) (reason string, never bool) {
 	return r, ok
 }
 
-
 // matchesClause reports whether clause c selects the object o, whose Namespace carries
 // nsLabels (nil when o is cluster-scoped or its Namespace is unknown).
 func matchesClause(c *clause, o *Object, nsLabels map[string]string) bool {
