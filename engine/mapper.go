@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"k8s.io/client-go/restmapper"
 
 	"github.com/wecforge/wecforge/transform/resources"
@@ -36,7 +38,7 @@ func (d Discovery) Mappings() []resources.Mapping {
 		}
 		for _, v := range versions {
 			for _, r := range g.VersionedResources[v] {
-				if r.Kind == "" || r.Name == "" || containsSlash(r.Name) {
+				if r.Kind == "" || r.Name == "" || strings.Contains(r.Name, "/") {
 					continue
 				}
 				k := gk{g.Group.Name, r.Kind}
@@ -53,13 +55,4 @@ func (d Discovery) Mappings() []resources.Mapping {
 		}
 	}
 	return out
-}
-
-func containsSlash(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' {
-			return true
-		}
-	}
-	return false
 }
