@@ -266,3 +266,45 @@ data: {wec: "{{ .clusterName }}"}`))
 	}
 	wg.Wait()
 }
+
+// TestPlaceConcurrentAndNamespaceLabels: namespaceSelectors read labels the caller supplies
+// for Namespaces it does not place, and a Placement serves many goroutines at once.
+func TestPlaceConcurrentAndNamespaceLabels(t *testing.T) {
+	e, err := engine.Compile(engine.Config{Documents: docs(t, "p", `apiVersion: control.kubestellar.io/v1alpha1
+kind: BindingPolicy
+metadata: {name: team-a}
+spec:
+  clusterSelectors: [{matchLabels: {tier: edge}}]
+  downsync: [{namespaceSelectors: [{matchLabels: {team: a}}], wantSingletonReportedState: true}]`)})
+	require.NoError(t, err)
+	objs, err := e.Resolve(objects(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: other}"))
+	require.NoError(t, err)
+	wecs := []*customization.WEC{wec(t, "e1", map[string]string{"tier": "edge"}), wec(t, "c1", map[string]string{"tier": "core"})}
+	nsLabels := map[string]map[string]string{"shop": {"team": "a"}, "other": {"team": "b"}}
+	placed, err := e.Place(objs, wecs, engine.NamespaceLabels(nsLabels))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := placed.ForWEC("e1")
+			if assert.Len(t, d, 1) {
+				assert.Equal(t, "shop", d[0].Object.Ref.Namespace)
+			}
+			assert.Empty(t, placed.ForWEC("c1"))
+			assert.Equal(t, placement.StatusCopy, placed.Result().Status(0).Decide().Action)
+			assert.Len(t, placed.Result().Warnings(), 2, "the other ConfigMap is unbound; shop is not delivered to e1")
+		}()
+	}
+	wg.Wait()
+
+	bare, err := engine.Compile(engine.Config{})
+	require.NoError(t, err)
+	everywhere, err := bare.Place(objs, wecs)
+	require.NoError(t, err)
+	assert.True(t, everywhere.Everywhere())
+	assert.Len(t, everywhere.ForWEC("c1"), 2)
+	assert.Nil(t, everywhere.Result())
+	assert.Equal(t, "no BindingPolicy or Binding among the inputs: every object goes to every WEC", engine.NoPlacementNotice)
+}

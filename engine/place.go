@@ -9,6 +9,24 @@ import (
 	"github.com/wecforge/wecforge/transform"
 )
 
+// NoPlacementNotice is the notice a caller shows when the configuration holds no BindingPolicy
+// or Binding and [Engine.Place] therefore sends every object to every WEC.
+const NoPlacementNotice = "no BindingPolicy or Binding among the inputs: every object goes to every WEC"
+
+// PlaceOption configures [Engine.Place].
+type PlaceOption func(*placeOptions)
+
+type placeOptions struct {
+	namespaceLabels map[string]map[string]string
+}
+
+// NamespaceLabels gives the labels of Namespaces that are not among the placed objects (a
+// controller that watches Namespaces separately), for namespaceSelectors. A Namespace object
+// among the placed objects wins. The map is read during Place, not kept.
+func NamespaceLabels(labels map[string]map[string]string) PlaceOption {
+	return func(o *placeOptions) { o.namespaceLabels = labels }
+}
+
 // Placement is which objects each WEC receives. It is immutable and safe for concurrent use.
 type Placement struct {
 	objects []Resolved
@@ -24,7 +42,11 @@ type Placement struct {
 //
 // The error joins one *[ObjectError] per object left out of placement; the Placement holds the
 // others. An error wrapping [placement.ErrInput] (two WECs of one name) leaves it nil.
-func (e *Engine) Place(objs []Resolved, wecs []*customization.WEC) (*Placement, error) {
+func (e *Engine) Place(objs []Resolved, wecs []*customization.WEC, opts ...PlaceOption) (*Placement, error) {
+	var o placeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	p := &Placement{objects: objs, wecs: make([]string, 0, len(wecs))}
 	clusters := make([]placement.Cluster, 0, len(wecs))
 	for _, w := range wecs {
@@ -35,7 +57,8 @@ func (e *Engine) Place(objs []Resolved, wecs []*customization.WEC) (*Placement, 
 		return p, nil
 	}
 	var errs []error
-	in := placement.Input{Policies: e.policies, Bindings: e.bindings, Clusters: clusters, KnownResource: e.knownResource(objs)}
+	in := placement.Input{Policies: e.policies, Bindings: e.bindings, Clusters: clusters,
+		NamespaceLabels: o.namespaceLabels, KnownResource: e.knownResource(objs)}
 	p.objects = make([]Resolved, 0, len(objs))
 	for _, o := range objs {
 		if o.Resource.Resource == "" {
