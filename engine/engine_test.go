@@ -242,6 +242,14 @@ spec: {clusterSelectors: [{}], downsync: [{apiGroup: x.io}]}`)})
 	d := pl.ForWEC("w")
 	require.Len(t, d, 1)
 	assert.Equal(t, "u", d[0].Object.Ref.Name)
+
+	nameless, err := e2.Resolve([]engine.Object{{Source: "n#0", Object: &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "x.io/v1", "kind": "Thing", "metadata": map[string]any{}}}, Resource: schema.GroupResource{Group: "x.io", Resource: "things"}}})
+	require.NoError(t, err)
+	pl, err = e2.Place(append(nameless, got[2]), []*customization.WEC{wec(t, "w", nil)})
+	require.NotNil(t, pl, "one nameless object does not stop placement of the others")
+	assert.EqualError(t, err, "n#0: Thing.x.io (without metadata.name): cannot be placed: BindingPolicies and Bindings match objects by name")
+	assert.Len(t, pl.ForWEC("w"), 1)
 }
 
 // TestTemplatesAlwaysExpand: the engine's pipeline always expands templates.

@@ -75,6 +75,10 @@ func (e *ObjectError) Error() string {
 	b.WriteString(e.Source)
 	b.WriteString(": ")
 	switch {
+	case e.Ref.Kind != "" && e.Ref.Name == "":
+		// Ref.String would end in a blank.
+		b.WriteString(strings.TrimSpace(e.Ref.String()))
+		b.WriteString(" (without metadata.name): ")
 	case e.Ref.Kind != "":
 		b.WriteString(e.Ref.String())
 		b.WriteString(": ")

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -61,6 +62,10 @@ func (e *Engine) Place(objs []Resolved, wecs []*customization.WEC, opts ...Place
 		NamespaceLabels: o.namespaceLabels, KnownResource: e.knownResource(objs)}
 	p.objects = make([]Resolved, 0, len(objs))
 	for _, o := range objs {
+		if o.Ref.Name == "" {
+			errs = append(errs, &ObjectError{Source: o.Source, Ref: o.Ref, Err: errors.New("cannot be placed: BindingPolicies and Bindings match objects by name")})
+			continue
+		}
 		if o.Resource.Resource == "" {
 			err := o.ResourceErr
 			if err == nil || !isUnknownKind(err) {
