@@ -1,6 +1,7 @@
 package placement_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -111,4 +112,38 @@ spec:
 	require.NoError(t, err)
 	assert.Equal(t, placement.StatusDecision{Action: placement.StatusCopy, WECs: []string{"cluster1"}}, r.Status(0).Decide(),
 		"earlier KubeStellar releases put wantSingletonReportedState on the spec; it applies to every clause")
+}
+
+// FuzzParse feeds arbitrary JSON documents to both parsers: no panic, an error or a document,
+// never both, and messages free of formatting debris.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`{"apiVersion":"control.kubestellar.io/v1alpha1","kind":"BindingPolicy","metadata":{"name":"p"},"spec":{"clusterSelectors":[{}],"downsync":[{"objectSelectors":[{"matchLabels":{"a":"b"}}]}]}}`,
+		`{"apiVersion":"control.kubestellar.io/v1alpha1","kind":"BindingPolicy","metadata":{"name":"p"},"spec":{"clusterSelectors":[{"matchExpressions":[{"key":"a","operator":"In","values":[1]}]}]}}`,
+		`{"apiVersion":"control.kubestellar.io/v1alpha1","kind":"Binding","metadata":{"name":"b"},"spec":{"workload":{"namespaceScope":[{"resource":"r","name":"n","namespace":"x"}]},"destinations":[{"clusterId":"c"}]}}`,
+		`{"kind":7}`, `{}`, `{"spec":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc map[string]any
+		if json.Unmarshal(data, &doc) != nil {
+			return
+		}
+		for kind, parse := range map[string]func(map[string]any) (any, error){
+			placement.BindingPolicyKind: func(m map[string]any) (any, error) { return placement.ParseBindingPolicy(m) },
+			placement.BindingKind:       func(m map[string]any) (any, error) { return placement.ParseBinding(m) },
+		} {
+			if doc != nil {
+				doc["kind"] = kind
+			}
+			v, err := parse(doc)
+			if err != nil {
+				assert.NotContains(t, err.Error(), "%!")
+				assert.ErrorIs(t, err, placement.ErrInvalid)
+				continue
+			}
+			assert.NotNil(t, v)
+		}
+	})
 }
