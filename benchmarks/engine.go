@@ -9,32 +9,28 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine"
 	"github.com/wecforge/wecforge/internal/workers"
-	"github.com/wecforge/wecforge/rules"
-	"github.com/wecforge/wecforge/rules/templates"
 	"github.com/wecforge/wecforge/transform"
-	"github.com/wecforge/wecforge/transform/kubestellar"
 )
 
-// Engine returns the production pipeline: the WEC-independent KubeStellar stages, then
-// template expansion, then a rule set of n rules from [RulesYAML].
+// Engine returns the production pipeline, assembled by package engine as every caller does:
+// the WEC-independent KubeStellar stages, then template expansion, then a rule set of n rules
+// from [RulesYAML].
 func Engine(n int) (*transform.Pipeline, error) {
-	var docs []rules.Document
+	var docs []engine.Document
 	for i, doc := range splitDocs(RulesYAML(n)) {
 		var m map[string]any
 		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
 			return nil, err
 		}
-		docs = append(docs, rules.Document{Source: fmt.Sprintf("rules#%d", i), Object: m})
+		docs = append(docs, engine.Document{Source: fmt.Sprintf("rules#%d", i), Object: m})
 	}
-	set, err := rules.Compile(docs)
+	e, err := engine.Compile(engine.Config{Documents: docs})
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := kubestellar.NewPipeline(kubestellar.Options{
-		PerWEC: []transform.Stage{templates.NewExpander(templates.Limits{}).Stage(), set.Stage()},
-	})
-	return p, err
+	return e.Pipeline(), nil
 }
 
 // Objects returns n workload objects: a third each Deployments (spread over 20 team

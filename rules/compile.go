@@ -167,6 +167,19 @@ func MustCompile(docs []Document, opts ...Option) *Set {
 	return s
 }
 
+// describeTypeField names the value of apiVersion or kind in words: the quoted string, "missing"
+// for an absent field, or its JSON type.
+func describeTypeField(v any) string {
+	switch s := v.(type) {
+	case nil:
+		return "missing (a caller that knows the type must set it)"
+	case string:
+		return strconv.Quote(s)
+	default:
+		return transform.Describe(v)
+	}
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "another document"
@@ -199,10 +212,10 @@ func (c *compiler) rule(d Document) (*rule, *problems) {
 	}
 	top, _ := rd.object(d.Object, "", "apiVersion", "kind", "metadata", "spec")
 	if v, _ := top["apiVersion"].(string); v != APIVersion {
-		p.addf("apiVersion", "must be %s, not %q", APIVersion, top["apiVersion"])
+		p.addf("apiVersion", "must be %s, not %s", APIVersion, describeTypeField(top["apiVersion"]))
 	}
 	if k, _ := top["kind"].(string); k != Kind {
-		p.addf("kind", "must be %s, not %q", Kind, top["kind"])
+		p.addf("kind", "must be %s, not %s", Kind, describeTypeField(top["kind"]))
 	}
 	c.metadata(rd, top["metadata"])
 	spec, ok := top["spec"]

@@ -80,7 +80,7 @@ func compile(u *unstructured.Unstructured, label string) (*compiled, []error) {
 		return nil, bad("", "is nil")
 	}
 	if !IsCustomTransform(u) {
-		return nil, bad("", "is a %s %s, not a %s %s", u.GetAPIVersion(), u.GetKind(), APIVersion, Kind)
+		return nil, bad("", "is %s, not a %s %s", describeType(u.Object), APIVersion, Kind)
 	}
 	spec, ok := u.Object["spec"].(map[string]any)
 	if !ok {
@@ -122,6 +122,30 @@ func compile(u *unstructured.Unstructured, label string) (*compiled, []error) {
 		c.entries = append(c.entries, entry{by: "customtransform " + label + ": " + field, path: p})
 	}
 	return c, errs
+}
+
+// describeType names what a document claims to be, in words even when its apiVersion or kind
+// is missing or not a string: `a v1 ConfigMap`, `a document without apiVersion and kind`.
+func describeType(obj map[string]any) string {
+	av, avOK := obj["apiVersion"].(string)
+	k, kOK := obj["kind"].(string)
+	switch {
+	case avOK && kOK && av != "" && k != "":
+		return "a " + av + " " + k
+	case obj["apiVersion"] == nil && obj["kind"] == nil:
+		return "a document without apiVersion and kind (a caller that knows the type must set them)"
+	}
+	part := func(field string, v any, s string, ok bool) string {
+		switch {
+		case ok && s != "":
+			return fmt.Sprintf("%s %q", field, s)
+		case ok || v == nil:
+			return "no " + field
+		default:
+			return field + " of type " + transform.Describe(v)
+		}
+	}
+	return "a document with " + part("apiVersion", obj["apiVersion"], av, avOK) + " and " + part("kind", obj["kind"], k, kOK)
 }
 
 // compileAll compiles cts in name order, rejecting repeated names.

@@ -8,6 +8,11 @@
 //  3. [customtransform.StageName]: CustomTransform removals (API group and resource);
 //  4. the caller's per-WEC stages, in the order given (template expansion, then rules).
 //
+// Template expansion lives above this package; a pipeline built without a per-WEC stage named
+// [ExpanderStageName] gets a WEC-independent guard instead, and every object that asks for
+// expansion fails with [ErrNoExpander] rather than reaching WECs with its templates unexpanded.
+// The engine package is the one assembly that always includes expansion.
+//
 // Stages 1–3 run once per object in [transform.Pipeline.Prepare]; stage 4 once per (object,
 // WEC) pair in [transform.Pipeline.Render].
 //

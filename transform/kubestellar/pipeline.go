@@ -3,6 +3,7 @@ package kubestellar
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -12,6 +13,23 @@ import (
 	"github.com/wecforge/wecforge/transform/kinds"
 	"github.com/wecforge/wecforge/transform/resources"
 )
+
+// ExpanderStageName is the stage name of KubeStellar template expansion (the templates
+// package's StageName, which this package may not import). [NewPipeline] looks for a per-WEC
+// stage of this name.
+const ExpanderStageName = "templates"
+
+// GuardStageName is the name of the WEC-independent stage [NewPipeline] adds when no per-WEC
+// stage is named [ExpanderStageName]: it fails every object that asks for template expansion.
+const GuardStageName = "expand-templates-guard"
+
+// ExpandAnnotation opts an object into template expansion when its value is "true".
+const ExpandAnnotation = "control.kubestellar.io/expand-templates"
+
+// ErrNoExpander is wrapped by the error of an object that asks for template expansion (the
+// annotation [ExpandAnnotation] is "true") in a pipeline that has no expansion stage: without
+// the guard, its `{{ .clusterName }}` would reach every WEC literally.
+var ErrNoExpander = errors.New("the object asks for template expansion, but the pipeline has no template expansion stage")
 
 // ErrOptions is wrapped by the error [NewPipeline] returns when the options themselves are
 // wrong (the pipeline is nil then).
@@ -25,7 +43,11 @@ type Options struct {
 	// Mapper maps kinds to resources for CustomTransform matching; nil means the built-in
 	// table ([resources.Builtin]). Build one with [resources.New] to add CRDs from the inputs.
 	Mapper *resources.Mapper
-	// PerWEC are the per-WEC stages, run in order after the WEC-independent ones.
+	// PerWEC are the per-WEC stages, run in order after the WEC-independent ones. KubeStellar
+	// template expansion is one of them, named [ExpanderStageName], and should come first;
+	// without it, every object carrying the expand-templates annotation fails with
+	// [ErrNoExpander] instead of shipping its templates literally. The engine package
+	// assembles the full pipeline and is what callers normally use.
 	PerWEC []transform.Stage
 }
 
@@ -54,6 +76,19 @@ func NewPipeline(opts Options) (*transform.Pipeline, Report, error) {
 		transform.Named(kinds.StageName, kinds.New()),
 		transform.Named(customtransform.StageName, ct),
 	}
+	if !slices.ContainsFunc(opts.PerWEC, func(s transform.Stage) bool { return s.Name == ExpanderStageName }) {
+		shared = append(shared, transform.Named(GuardStageName, transform.Func(guardExpansion)))
+	}
 	rep := Report{Warnings: ct.Warnings(), CustomTransforms: ct.Names()}
 	return transform.NewPipeline(shared, opts.PerWEC), rep, err
+}
+
+// guardExpansion fails an object that opts into template expansion.
+func guardExpansion(_ *transform.Env, obj *transform.Object) error {
+	md, _ := obj.Root()["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	if v, _ := ann[ExpandAnnotation].(string); v == "true" {
+		return &transform.PathError{Path: ".metadata.annotations." + ExpandAnnotation, Err: ErrNoExpander}
+	}
+	return nil
 }

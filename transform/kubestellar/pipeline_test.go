@@ -131,3 +131,31 @@ func TestConcurrentUse(t *testing.T) {
 		require.Equal(t, want.Object, r.Object.Object)
 	}
 }
+
+// TestExpansionGuard: a pipeline without a template expansion stage never ships an object that
+// asks for expansion with its templates unexpanded; one with such a stage leaves it to it.
+func TestExpansionGuard(t *testing.T) {
+	annotated := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "c", "namespace": "n",
+			"annotations": map[string]any{kubestellar.ExpandAnnotation: "true"}},
+		"data": map[string]any{"wec": "{{ .clusterName }}"},
+	}}
+	plain := annotated.DeepCopy()
+	plain.SetAnnotations(map[string]string{kubestellar.ExpandAnnotation: "false"})
+
+	p, _, err := kubestellar.NewPipeline(kubestellar.Options{PerWEC: []transform.Stage{transform.Named("other", regionLabel)}})
+	require.NoError(t, err)
+	prep := p.Prepare(context.Background(), annotated)
+	require.Error(t, prep.Err)
+	assert.ErrorIs(t, prep.Err, kubestellar.ErrNoExpander)
+	assert.Contains(t, prep.Err.Error(), ".metadata.annotations.control.kubestellar.io/expand-templates")
+	res := p.Render(context.Background(), prep, mustWEC(t, "w", nil))
+	assert.ErrorIs(t, res.Err, kubestellar.ErrNoExpander, "no WEC receives the literal template")
+	require.NoError(t, p.Prepare(context.Background(), plain).Err, "only the exact value true opts in")
+
+	stub := transform.Named(kubestellar.ExpanderStageName, transform.Func(func(*transform.Env, *transform.Object) error { return nil }))
+	p, _, err = kubestellar.NewPipeline(kubestellar.Options{PerWEC: []transform.Stage{stub}})
+	require.NoError(t, err)
+	require.NoError(t, p.Prepare(context.Background(), annotated).Err, "an expansion stage is present: no guard")
+}

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/wecforge/wecforge/rules"
+	"github.com/wecforge/wecforge/rules/placement"
+	"github.com/wecforge/wecforge/rules/templates"
+	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/customtransform"
+	"github.com/wecforge/wecforge/transform/kubestellar"
+	"github.com/wecforge/wecforge/transform/resources"
+)
+
+// Document is one configuration document: a CustomTransform, CustomizationRule,
+// BindingPolicy, Binding or CustomResourceDefinition.
+type Document struct {
+	// Source names the document in errors (`file#3 (line 12)`); `documents[i]` when empty.
+	Source string
+	// Object is the document. Read, never modified or kept.
+	Object map[string]any
+	// Type is the document's apiVersion and kind when Object has none (a typed object
+	// converted to unstructured loses them). When Object has them, Type must be zero or
+	// agree.
+	Type schema.GroupVersionKind
+}
+
+// Config is what [Compile] turns into an [Engine].
+type Config struct {
+	// Documents are the configuration documents, in any order.
+	Documents []Document
+	// Mapper supplies kind→resource mappings beyond the built-in table and the
+	// CustomResourceDefinitions among Documents (which always count); nil adds none. Its
+	// mappings take precedence over both.
+	Mapper Mappings
+	// TemplateLimits bounds KubeStellar template expansion (zero fields take the defaults).
+	TemplateLimits templates.Limits
+	// RuleOptions are passed to rules.Compile (cost limit, template limits of rules).
+	RuleOptions []rules.Option
+}
+
+// Engine is the compiled configuration: the standard pipeline (generic, kind and
+// CustomTransform removals once per object; template expansion then CustomizationRules per
+// WEC), the kind→resource mapper, and the placement documents. It is immutable and safe for
+// concurrent use.
+type Engine struct {
+	pipeline *transform.Pipeline
+	mapper   *resources.Mapper
+	policies []*placement.Policy
+	bindings []*placement.Binding
+	warnings []string
+	custom   []string
+	rules    []string
+}
+
+// Compile builds the engine from every valid document. The error joins one *[DocumentError]
+// per problem, sorted by source; the engine is never nil and leaves out each invalid document
+// (for a CustomTransform: each invalid spec.remove entry; its valid entries still apply).
+// A strict caller treats any error as fatal; a controller that must keep serving uses the
+// engine and surfaces the errors.
+func Compile(cfg Config) (*Engine, error) {
+	var errs []error
+	var cts, crds []*unstructured.Unstructured
+	var ctSource = map[string]string{}
+	var ruleDocs []rules.Document
+	var policyDocs, bindingDocs []Document
+	for i, d := range cfg.Documents {
+		if d.Source == "" {
+			d.Source = fmt.Sprintf("documents[%d]", i)
+		}
+		obj, gvk, err := withType(d.Object, d.Type)
+		if err != nil {
+			errs = append(errs, &DocumentError{Source: d.Source, Kind: d.Type.Kind, Name: nameOf(d.Object), Err: err})
+			continue
+		}
+		d.Object = obj
+		u := &unstructured.Unstructured{Object: obj}
+		switch gvk.GroupKind() {
+		case schema.GroupKind{Group: "control.kubestellar.io", Kind: customtransform.Kind}:
+			cts = append(cts, u)
+			ctSource[u.GetName()] = d.Source
+		case schema.GroupKind{Group: "wecforge.io", Kind: rules.Kind}:
+			ruleDocs = append(ruleDocs, rules.Document{Source: d.Source, Object: obj})
+		case schema.GroupKind{Group: placement.Group, Kind: placement.BindingPolicyKind}:
+			policyDocs = append(policyDocs, d)
+		case schema.GroupKind{Group: placement.Group, Kind: placement.BindingKind}:
+			bindingDocs = append(bindingDocs, d)
+		case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: resources.CRDKind}:
+			if _, err := resources.FromCRD(u); err != nil {
+				errs = append(errs, &DocumentError{Source: d.Source, Kind: gvk.Kind, Name: u.GetName(), Err: err})
+				continue
+			}
+			crds = append(crds, u)
+		default:
+			errs = append(errs, &DocumentError{Source: d.Source, Kind: gvk.Kind, Name: u.GetName(), Err: ErrNotConfiguration})
+		}
+	}
+	e := &Engine{}
+	e.mapper, errs = buildMapper(cfg.Mapper, crds, errs)
+	set, ruleErrs := compileRules(ruleDocs, cfg.RuleOptions)
+	errs = append(errs, ruleErrs...)
+	perWEC := []transform.Stage{templates.NewExpander(cfg.TemplateLimits).Stage()}
+	if set != nil && set.Len() > 0 {
+		perWEC = append(perWEC, set.Stage())
+		e.rules = set.Names()
+	}
+	p, rep, err := kubestellar.NewPipeline(kubestellar.Options{CustomTransforms: cts, Mapper: e.mapper, PerWEC: perWEC})
+	if p == nil {
+		// Only wrong options fail as a whole; the stages above are always well formed.
+		return nil, err
+	}
+	for _, ce := range flattenJoin(err) {
+		var cte *customtransform.Error
+		src := "CustomTransforms"
+		if errors.As(ce, &cte) {
+			if s, ok := ctSource[cte.Name]; ok {
+				src = s
+			}
+		}
+		errs = append(errs, &DocumentError{Source: src, Kind: customtransform.Kind, Name: nameFromCT(cte), Err: ce})
+	}
+	e.pipeline = p
+	e.custom = rep.CustomTransforms
+	e.warnings = rep.Warnings
+	if set != nil {
+		e.warnings = append(e.warnings, set.Warnings()...)
+	}
+	errs = append(errs, e.compilePlacement(policyDocs, bindingDocs)...)
+	return e, joinSorted(errs)
+}
+
+// compilePlacement compiles the BindingPolicies and Bindings; a later document with the name
+// of an earlier one of its kind is an error.
+func (e *Engine) compilePlacement(policyDocs, bindingDocs []Document) []error {
+	var errs []error
+	seen := map[string]string{}
+	for _, d := range policyDocs {
+		p, err := placement.ParseBindingPolicy(d.Object)
+		if err == nil && seen["p/"+p.Name()] != "" {
+			err = fmt.Errorf("bindingpolicy %s is also defined in %s", p.Name(), seen["p/"+p.Name()])
+		}
+		if err != nil {
+			errs = append(errs, &DocumentError{Source: d.Source, Kind: placement.BindingPolicyKind, Name: nameOf(d.Object), Err: err})
+			continue
+		}
+		seen["p/"+p.Name()] = d.Source
+		e.policies = append(e.policies, p)
+	}
+	for _, d := range bindingDocs {
+		b, err := placement.ParseBinding(d.Object)
+		if err == nil && seen["b/"+b.Name()] != "" {
+			err = fmt.Errorf("binding %s is also defined in %s", b.Name(), seen["b/"+b.Name()])
+		}
+		if err != nil {
+			errs = append(errs, &DocumentError{Source: d.Source, Kind: placement.BindingKind, Name: nameOf(d.Object), Err: err})
+			continue
+		}
+		seen["b/"+b.Name()] = d.Source
+		e.bindings = append(e.bindings, b)
+	}
+	return errs
+}
+
+// buildMapper layers the caller's mappings, the valid CRDs and the built-in table. When they
+// conflict, the error is reported and the CRDs are left out.
+func buildMapper(extra Mappings, crds []*unstructured.Unstructured, errs []error) (*resources.Mapper, []error) {
+	var ms []resources.Mapping
+	if extra != nil {
+		ms = extra.Mappings()
+	}
+	if len(ms) == 0 && len(crds) == 0 {
+		return resources.Builtin(), errs
+	}
+	m, err := resources.New(resources.Options{Objects: crds, Extra: ms})
+	if err == nil {
+		return m, errs
+	}
+	errs = append(errs, &DocumentError{Source: "CustomResourceDefinitions", Kind: resources.CRDKind, Err: err})
+	if m, err := resources.New(resources.Options{Extra: ms}); err == nil {
+		return m, errs
+	}
+	return resources.Builtin(), errs
+}
+
+// compileRules compiles every valid rule document: when some fail, the failing ones (by
+// source; each individually when sources repeat) are left out and the rest compiled again.
+// The loop runs at most once per document.
+func compileRules(docs []rules.Document, opts []rules.Option) (*rules.Set, []error) {
+	var errs []error
+	for range len(docs) + 1 {
+		set, err := rules.Compile(docs, opts...)
+		if err == nil {
+			return set, errs
+		}
+		bad := map[string]bool{}
+		for _, ce := range flattenJoin(err) {
+			var cerr *rules.CompileError
+			src := ""
+			if errors.As(ce, &cerr) {
+				src = cerr.Source
+			}
+			bad[src] = true
+			errs = append(errs, &DocumentError{Source: src, Kind: rules.Kind, Err: ce})
+		}
+		kept := slices.DeleteFunc(slices.Clone(docs), func(d rules.Document) bool { return bad[d.Source] })
+		if len(kept) == len(docs) {
+			// The errors name no document (an environment problem): nothing compiles.
+			return nil, errs
+		}
+		docs = kept
+	}
+	return nil, errs
+}
+
+// Pipeline returns the standard pipeline. It always includes KubeStellar template expansion.
+func (e *Engine) Pipeline() *transform.Pipeline { return e.pipeline }
+
+// Mapper returns the kind→resource mapper: the caller's mappings, the
+// CustomResourceDefinitions among the documents, then the built-in table.
+func (e *Engine) Mapper() *resources.Mapper { return e.mapper }
+
+// Warnings returns the compilers' warnings (CustomTransforms, rules), in a deterministic order.
+// The slice is the caller's.
+func (e *Engine) Warnings() []string { return slices.Clone(e.warnings) }
+
+// HasPlacement reports whether the configuration holds a BindingPolicy or a Binding. Without
+// any, [Engine.Place] sends every object to every WEC.
+func (e *Engine) HasPlacement() bool { return len(e.policies)+len(e.bindings) > 0 }
+
+// CustomTransforms names the CustomTransforms the pipeline applies, sorted.
+func (e *Engine) CustomTransforms() []string { return slices.Clone(e.custom) }
+
+// Rules names the compiled CustomizationRules in application order.
+func (e *Engine) Rules() []string { return slices.Clone(e.rules) }
