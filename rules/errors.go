@@ -23,6 +23,11 @@ var (
 	// ErrTestFailed is wrapped when a JSON patch "test" operation does not hold. It is
 	// [patch.ErrTestFailed].
 	ErrTestFailed = patch.ErrTestFailed
+	// ErrPathTooDeep is wrapped by the [CompileError] of a path or JSON pointer deeper than
+	// [MaxPathDepth] allows.
+	ErrPathTooDeep = errors.New("path too deep")
+	// ErrSelfCopy is wrapped by the [CompileError] of a JSON patch copy into its own subtree.
+	ErrSelfCopy = errors.New("copy into its own subtree")
 )
 
 // Pos is a position inside one field's text. Expressions and templates use Line and Column

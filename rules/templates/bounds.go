@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/wecforge/wecforge/transform"
 )
 
 // How execution is bounded.
@@ -48,6 +50,7 @@ type output struct {
 	max   int
 	buf   strings.Builder
 	count uint
+	pair  *transform.Budget // the render's budget, charged as well; may be nil
 }
 
 // newOutput returns an output with the given budget; ctx may be nil.
@@ -64,11 +67,14 @@ func (w *output) reset(hint int) {
 	w.buf.Grow(min(hint, w.max))
 }
 
-// charge takes n steps from the budget.
+// charge takes n steps from the budget and from the pair's.
 func (w *output) charge(n int) error {
 	w.b.steps -= n
 	if w.b.steps < 0 {
 		return &LimitError{Kind: LimitSteps, Max: w.b.maxSteps}
+	}
+	if err := w.pair.Charge(int64(n)); err != nil {
+		return err
 	}
 	w.count++
 	if w.count%ctxCheckEvery == 0 {
@@ -92,6 +98,9 @@ func (w *output) Write(p []byte) (int, error) {
 	}
 	if len(p) > w.b.bytes {
 		return 0, &LimitError{Kind: w.b.kind, Max: w.b.maxBytes}
+	}
+	if err := w.pair.Produce(int64(len(p))); err != nil {
+		return 0, err
 	}
 	w.b.bytes -= len(p)
 	return w.buf.Write(p)
