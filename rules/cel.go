@@ -32,6 +32,14 @@ const (
 	varVariables  = "variables"
 )
 
+// MaxExpressionCost caps the cost of one evaluation of one expression, as Kubernetes'
+// per-call limit does (1,000,000); the pair's budget ([CostLimit]) bounds all of them
+// together. Besides bounding one expression's share, it bounds the time of comprehensions:
+// cel-go's runtime cost tracking spends time quadratic in a comprehension's iterations, so a
+// single expression allowed the whole pair budget (lists.range(600000).map(...)) would run for
+// many minutes before its cost was exceeded.
+const MaxExpressionCost uint64 = 1_000_000
+
 // maxFormatPrecision caps the precision of string.format's verbs (cel-go's own limit option).
 const maxFormatPrecision = 100
 
@@ -194,7 +202,7 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 	deps, readsObject := analyzeDeps(ast.NativeRep())
 	prg, err := env.Program(ast,
 		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(costLimit),
+		cel.CostLimit(min(costLimit, MaxExpressionCost)),
 		cel.CostTracking(&costEstimator{}),
 		cel.CostTrackerOptions(interpreter.PresenceTestHasCost(false)),
 		cel.InterruptCheckFrequency(100),

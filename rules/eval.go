@@ -338,8 +338,11 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 			return nil, &actionError{field: x.field, err: ctxErr}
 		}
 		if isCostError(err) {
-			ev.budget = 0
-			return nil, &actionError{field: x.field, err: ev.budgetError()}
+			if cost >= ev.budget || ev.limit <= MaxExpressionCost {
+				ev.budget = 0
+				return nil, &actionError{field: x.field, err: ev.budgetError()}
+			}
+			return nil, &actionError{field: x.field, err: &CostError{Limit: MaxExpressionCost, PerExpression: true}}
 		}
 		return nil, &actionError{field: x.field, err: err}
 	}
@@ -347,7 +350,7 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 }
 
 func (ev *pairEval) budgetError() error {
-	return fmt.Errorf("%w (the budget of one object and WEC is %d)", ErrCostBudget, ev.limit)
+	return &CostError{Limit: ev.limit}
 }
 
 // evalBool evaluates a condition.

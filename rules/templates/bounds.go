@@ -124,8 +124,13 @@ func boundedFuncs(max int, w *output) template.FuncMap {
 		return s, nil
 	}
 	fm := template.FuncMap{
-		"print":    func(args ...any) (string, error) { return check(fmt.Sprint(args...)) },
-		"printf":   func(f string, args ...any) (string, error) { return check(fmt.Sprintf(f, args...)) },
+		"print": func(args ...any) (string, error) { return check(fmt.Sprint(args...)) },
+		"printf": func(f string, args ...any) (string, error) {
+			if err := checkFormat(f, args, max); err != nil {
+				return "", err
+			}
+			return check(fmt.Sprintf(f, args...))
+		},
 		"println":  func(args ...any) (string, error) { return check(fmt.Sprintln(args...)) },
 		"html":     func(args ...any) (string, error) { return check(template.HTMLEscaper(args...)) },
 		"js":       func(args ...any) (string, error) { return check(template.JSEscaper(args...)) },
@@ -135,6 +140,31 @@ func boundedFuncs(max int, w *output) template.FuncMap {
 		fm[stepFunc] = func(n int) (string, error) { return "", w.charge(n) }
 	}
 	return fm
+}
+
+// checkFormat rejects a printf format whose widths or precisions alone exceed max bytes
+// ("%0999999999d", or "%*d" with a huge argument), before fmt builds the padded result.
+func checkFormat(f string, args []any, max int) error {
+	n := 0
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c < '0' || c > '9' {
+			n = 0
+			if c == '*' {
+				for _, a := range args {
+					if v, ok := a.(int); ok && (v > max || v < -max) {
+						return &LimitError{Kind: LimitStringBytes, Max: max}
+					}
+				}
+			}
+			continue
+		}
+		n = n*10 + int(c-'0')
+		if n > max {
+			return &LimitError{Kind: LimitStringBytes, Max: max}
+		}
+	}
+	return nil
 }
 
 // instrument prepares a dynamic template: every range body and every named template other

@@ -27,6 +27,8 @@ type Options struct {
 	Mapper *resources.Mapper
 	// PerWEC are the per-WEC stages, run in order after the WEC-independent ones.
 	PerWEC []transform.Stage
+	// Limits bound every render (see [transform.Limits]); zero fields take the defaults.
+	Limits transform.Limits
 }
 
 // Report describes what NewPipeline built.
@@ -55,5 +57,5 @@ func NewPipeline(opts Options) (*transform.Pipeline, Report, error) {
 		transform.Named(customtransform.StageName, ct),
 	}
 	rep := Report{Warnings: ct.Warnings(), CustomTransforms: ct.Names()}
-	return transform.NewPipeline(shared, opts.PerWEC), rep, err
+	return transform.NewPipeline(shared, opts.PerWEC, transform.WithLimits(opts.Limits)), rep, err
 }
