@@ -225,6 +225,20 @@ func (o *Object) account(depth int, key string, old any, hadOld bool, new any, h
 	if b == nil {
 		return nil
 	}
+	if ns, ok := new.(string); ok && hasNew && depth <= b.lim.MaxDepth {
+		// The commonest write (a template leaf, a label): a string over a scalar or nothing.
+		if os, ok := old.(string); ok || !hadOld {
+			delta := int64(len(ns)) - int64(len(os))
+			if !hadOld {
+				delta += 2 + memberSize(key)
+			}
+			if o.size+delta > b.lim.MaxObjectBytes {
+				return &BudgetError{Kind: LimitObjectBytes, Max: b.lim.MaxObjectBytes}
+			}
+			o.size += delta
+			return b.Charge(1)
+		}
+	}
 	var oldSize, newSize int64
 	if hadOld {
 		s := SizeOf(old, o.size, b.lim.MaxDepth)

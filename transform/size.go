@@ -19,7 +19,8 @@ type Size struct {
 
 // SizeOf measures v, a JSON-shaped value, as it would be encoded as JSON (strings counted by
 // their bytes plus two quotes, escapes not counted; numbers by their decimal digits; maps and
-// lists with their brackets, keys and separators). It stops as soon as the size exceeds
+// lists with their brackets, keys and a separator after every member, so one byte more than
+// the encoding per non-empty map or list). It stops as soon as the size exceeds
 // limit bytes or the nesting exceeds maxDepth, so its cost is bounded by the limits, not by
 // v: a tree that shares one subtree in many places (or, built in Go, contains itself) is
 // measured as its encoding would be, never walked further than the limit. v is only read.
