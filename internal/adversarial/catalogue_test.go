@@ -98,8 +98,7 @@ func TestSharedSubtreeInputIsMeasuredBeforeCopying(t *testing.T) {
 func TestPanickingStageFailsOnlyItsPair(t *testing.T) {
 	boom := transform.Func(func(env *transform.Env, obj *transform.Object) error {
 		if env.WEC.Name() == "bad" {
-			var m map[string]any
-			m["x"] = 1 // nil map write: a runtime panic
+			panic(fmt.Errorf("stage bug for %s", env.WEC.Name()))
 		}
 		return nil
 	})
@@ -111,6 +110,7 @@ func TestPanickingStageFailsOnlyItsPair(t *testing.T) {
 	var pe *transform.PanicError
 	require.True(t, errors.As(res[1].Err, &pe), "%v", res[1].Err)
 	assert.ErrorIs(t, res[1].Err, transform.ErrStagePanic)
+	assert.Contains(t, res[1].Err.Error(), "stage bug for bad")
 	assert.Contains(t, res[1].Err.Error(), "wec bad")
 	assert.Contains(t, res[1].Err.Error(), "custom")
 }
