@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/wecforge/wecforge/internal/budgetoff"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -37,10 +38,21 @@ func BenchmarkRenderPair(b *testing.B) {
 	benchmarkRender(b, p, prep)
 }
 
+// BenchmarkRenderPairUnbudgeted is BenchmarkRenderPair without the per-pair budget (no step,
+// byte, size or depth accounting; a context only the module's own benchmarks can make): the
+// difference is what the budget's bookkeeping costs.
+func BenchmarkRenderPairUnbudgeted(b *testing.B) {
+	p, prep := preparedDeployment(b, 3)
+	benchmarkRenderCtx(b, budgetoff.Context(context.Background()), p, prep)
+}
+
 // benchmarkRender times one pair render of prep for WEC 1.
 func benchmarkRender(b *testing.B, p *transform.Pipeline, prep *transform.Prepared) {
+	benchmarkRenderCtx(b, context.Background(), p, prep)
+}
+
+func benchmarkRenderCtx(b *testing.B, ctx context.Context, p *transform.Pipeline, prep *transform.Prepared) {
 	wec := WEC(1)
-	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		if res := p.Render(ctx, prep, wec); res.Err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +30,8 @@ var ErrInvalidWEC = errors.New("invalid WEC")
 // labels and annotations, its properties ConfigMap and the merged properties.
 //
 // A WEC is immutable and safe for concurrent use. The zero value is not usable; build one with
-// [New] or [FromManagedCluster]. Maps returned by its methods are shared and must not be modified.
+// [New] or [FromManagedCluster]. The accessors of a nil *WEC return zero values (no name, no
+// labels, no properties) instead of panicking. Maps returned by its methods are shared and must not be modified.
 type WEC struct {
 	name        string
 	labels      map[string]string
@@ -107,8 +109,11 @@ func New(name string, labels, annotations map[string]string, cm *corev1.ConfigMa
 
 // FromManagedCluster builds a WEC from a ManagedCluster (typed or unstructured; only its name,
 // labels and annotations are read) and its optional properties ConfigMap (nil when it has none).
+//
+// A nil mc, including a typed nil such as a nil *ManagedCluster inside the interface, is an
+// error wrapping [ErrInvalidWEC], never a panic.
 func FromManagedCluster(mc metav1.Object, cm *corev1.ConfigMap) (*WEC, error) {
-	if mc == nil {
+	if isNil(mc) {
 		return nil, fmt.Errorf("%w: nil ManagedCluster", ErrInvalidWEC)
 	}
 	return New(mc.GetName(), mc.GetLabels(), mc.GetAnnotations(), cm)
@@ -148,27 +153,57 @@ func IsPropertyKey(key string) bool {
 }
 
 // Name returns the WEC's name (the ManagedCluster's name).
-func (w *WEC) Name() string { return w.name }
+func (w *WEC) Name() string {
+	if w == nil {
+		return ""
+	}
+	return w.name
+}
 
 // Labels returns the ManagedCluster's labels, unfiltered. Shared: do not modify.
-func (w *WEC) Labels() map[string]string { return w.labels }
+func (w *WEC) Labels() map[string]string {
+	if w == nil {
+		return nil
+	}
+	return w.labels
+}
 
 // Annotations returns the ManagedCluster's annotations, unfiltered. Shared: do not modify.
-func (w *WEC) Annotations() map[string]string { return w.annotations }
+func (w *WEC) Annotations() map[string]string {
+	if w == nil {
+		return nil
+	}
+	return w.annotations
+}
 
 // HasConfigMap reports whether the WEC has a properties ConfigMap.
-func (w *WEC) HasConfigMap() bool { return w.hasCM }
+func (w *WEC) HasConfigMap() bool { return w != nil && w.hasCM }
 
 // ConfigMapData returns the properties ConfigMap's data, unfiltered (empty when there is no
 // ConfigMap). Shared: do not modify.
-func (w *WEC) ConfigMapData() map[string]string { return w.cmData }
+func (w *WEC) ConfigMapData() map[string]string {
+	if w == nil {
+		return nil
+	}
+	return w.cmData
+}
 
 // ConfigMapBinaryData returns the properties ConfigMap's binaryData, unfiltered. Shared: do not
 // modify.
-func (w *WEC) ConfigMapBinaryData() map[string][]byte { return w.cmBinary }
+func (w *WEC) ConfigMapBinaryData() map[string][]byte {
+	if w == nil {
+		return nil
+	}
+	return w.cmBinary
+}
 
 // Properties returns the merged properties that templates and rules see. Shared: do not modify.
-func (w *WEC) Properties() map[string]string { return w.properties }
+func (w *WEC) Properties() map[string]string {
+	if w == nil {
+		return nil
+	}
+	return w.properties
+}
 
 // Memo returns the value derived from w under key, calling build on first use. A WEC is an
 // immutable snapshot, so what is derived from it stays valid as long as it does: an engine
@@ -177,6 +212,9 @@ func (w *WEC) Properties() map[string]string { return w.properties }
 // concurrent use: concurrent first calls may each run build, and all get the value stored
 // first, so build must be pure and its result safe for concurrent use.
 func (w *WEC) Memo(key any, build func() any) any {
+	if w == nil {
+		return build()
+	}
 	if v, ok := w.memo.Load(key); ok {
 		return v
 	}
@@ -186,18 +224,36 @@ func (w *WEC) Memo(key any, build func() any) any {
 
 // Lookup returns the property key with KubeStellar's precedence, and whether it exists.
 func (w *WEC) Lookup(key string) (string, bool) {
+	if w == nil {
+		return "", false
+	}
 	v, ok := w.properties[key]
 	return v, ok
 }
 
 // SourceOf returns where property key came from, and whether it exists.
 func (w *WEC) SourceOf(key string) (Source, bool) {
+	if w == nil {
+		return 0, false
+	}
 	s, ok := w.source[key]
 	return s, ok
 }
 
 // String returns the WEC's name.
-func (w *WEC) String() string { return w.name }
+func (w *WEC) String() string { return w.Name() }
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map, slice or func.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
+}
 
 func cloneOrEmpty(m map[string]string) map[string]string {
 	if m == nil {

@@ -107,6 +107,10 @@ func (ac *actionCompiler) path(v any, field string) *jsonpath.Path {
 		}
 		return nil
 	}
+	if d := p.Depth(); d > ac.opts.maxPathDepth {
+		ac.rd.p.add(field, nil, fmt.Errorf("%w: the path has %d segments, more than the limit of %d (MaxPathDepth)", ErrPathTooDeep, d, ac.opts.maxPathDepth))
+		return nil
+	}
 	return p
 }
 

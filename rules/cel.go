@@ -21,6 +21,7 @@ import (
 	"k8s.io/apiserver/pkg/cel/library"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
 )
 
 // The names CEL expressions see.
@@ -30,6 +31,17 @@ const (
 	varProperties = "properties"
 	varVariables  = "variables"
 )
+
+// MaxExpressionCost caps the cost of one evaluation of one expression, as Kubernetes'
+// per-call limit does (1,000,000); the pair's budget ([CostLimit]) bounds all of them
+// together. Besides bounding one expression's share, it bounds the time of comprehensions:
+// cel-go's runtime cost tracking spends time quadratic in a comprehension's iterations, so a
+// single expression allowed the whole pair budget (lists.range(600000).map(...)) would run for
+// many minutes before its cost was exceeded.
+const MaxExpressionCost uint64 = 1_000_000
+
+// maxFormatPrecision caps the precision of string.format's verbs (cel-go's own limit option).
+const maxFormatPrecision = 100
 
 // maxExpressionLength bounds the text of one expression (the parser has its own limits too).
 const maxExpressionLength = 10_000
@@ -65,7 +77,9 @@ var sharedEnvs = sync.OnceValues(func() (*envs, error) {
 		cel.ASTValidators(cel.ValidateDurationLiterals(), cel.ValidateTimestampLiterals(),
 			cel.ValidateRegexLiterals()),
 		// cel-go extensions, as Kubernetes offers them.
-		ext.Strings(ext.StringsVersion(2)),
+		// format's precision is capped, as Kubernetes does: '%.999999999f' would otherwise
+		// build a huge string at a cost of one.
+		ext.Strings(ext.StringsVersion(2), ext.StringsMaxPrecision(maxFormatPrecision)),
 		ext.Sets(),
 		ext.Lists(ext.ListsVersion(3)),
 		ext.Math(),
@@ -188,8 +202,8 @@ func compileExpr(env *cel.Env, p *problems, field, text string, want resultKind,
 	deps, readsObject := analyzeDeps(ast.NativeRep())
 	prg, err := env.Program(ast,
 		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(costLimit),
-		cel.CostTracking(&library.CostEstimator{}),
+		cel.CostLimit(min(costLimit, MaxExpressionCost)),
+		cel.CostTracking(&costEstimator{}),
 		cel.CostTrackerOptions(interpreter.PresenceTestHasCost(false)),
 		cel.InterruptCheckFrequency(100),
 	)
@@ -310,44 +324,73 @@ func isCELIdent(s string) bool {
 // toJSON converts a CEL result to a JSON-shaped value: int64, float64, string, bool, []any,
 // map[string]any or nil. Values that JSON cannot carry (NaN, maps with non-string keys, types,
 // optional none) are errors.
-func toJSON(v ref.Val) (any, error) {
+//
+// The conversion creates the value, so it is charged to b as it goes, before each part is
+// built: one step per value and its JSON size in bytes (see [transform.Limits]). A result over
+// the budget (a list of a million copies of object) fails after converting at most the
+// budget's worth, with a [*transform.BudgetError]. b may be nil (nothing charged).
+func toJSON(v ref.Val, b *transform.Budget) (any, error) {
+	return convert(v, b, 0)
+}
+
+func convert(v ref.Val, b *transform.Budget, depth int) (any, error) {
+	if err := b.Charge(1); err != nil {
+		return nil, err
+	}
 	switch x := v.(type) {
 	case types.Null:
-		return nil, nil
+		return nil, b.Produce(4)
 	case types.Bool:
-		return bool(x), nil
+		return bool(x), b.Produce(5)
 	case types.Int:
-		return int64(x), nil
+		return int64(x), b.Produce(20)
 	case types.Uint:
 		if uint64(x) > math.MaxInt64 {
 			return nil, fmt.Errorf("%w: uint %d does not fit in an integer", ErrResultType, uint64(x))
 		}
-		return int64(x), nil
+		return int64(x), b.Produce(20)
 	case types.Double:
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("%w: %v is not a JSON number", ErrResultType, f)
 		}
-		return f, nil
+		return f, b.Produce(24)
 	case types.String:
-		return string(x), nil
+		return string(x), b.Produce(int64(len(x)) + 2)
 	case types.Bytes:
+		if err := b.Produce(int64(base64.StdEncoding.EncodedLen(len(x))) + 2); err != nil {
+			return nil, err
+		}
 		return base64.StdEncoding.EncodeToString([]byte(x)), nil
 	case types.Timestamp:
-		return x.Time.UTC().Format(time.RFC3339Nano), nil
+		return x.Time.UTC().Format(time.RFC3339Nano), b.Produce(40)
 	case types.Duration:
-		return x.Duration.String(), nil
+		return x.Duration.String(), b.Produce(40)
 	case *types.Optional:
 		if !x.HasValue() {
 			return nil, fmt.Errorf("%w: optional.none() has no JSON value", ErrResultType)
 		}
-		return toJSON(x.GetValue())
+		return convert(x.GetValue(), b, depth)
 	}
-	if l, ok := v.(traits.Lister); ok {
+	l, isList := v.(traits.Lister)
+	m, isMap := v.(traits.Mapper)
+	if !isList && !isMap {
+		return nil, fmt.Errorf("%w: a CEL %s has no JSON value", ErrResultType, v.Type())
+	}
+	if lim := b.Limits().MaxDepth; depth >= lim {
+		return nil, &transform.BudgetError{Kind: transform.LimitDepth, Max: int64(lim)}
+	}
+	if err := b.Produce(2); err != nil {
+		return nil, err
+	}
+	if isList {
 		n, _ := l.Size().(types.Int)
-		out := make([]any, 0, int(n))
+		out := make([]any, 0, min(int(n), 1024)) // grows past that only as far as the budget allows
 		for it := l.Iterator(); it.HasNext() == types.True; {
-			e, err := toJSON(it.Next())
+			if err := b.Produce(1); err != nil {
+				return nil, err
+			}
+			e, err := convert(it.Next(), b, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -355,22 +398,22 @@ func toJSON(v ref.Val) (any, error) {
 		}
 		return out, nil
 	}
-	if m, ok := v.(traits.Mapper); ok {
-		n, _ := m.Size().(types.Int)
-		out := make(map[string]any, int(n))
-		for it := m.Iterator(); it.HasNext() == types.True; {
-			k := it.Next()
-			ks, ok := k.(types.String)
-			if !ok {
-				return nil, fmt.Errorf("%w: map key %v is a %s, JSON needs string keys", ErrResultType, k, k.Type())
-			}
-			e, err := toJSON(m.Get(k))
-			if err != nil {
-				return nil, err
-			}
-			out[string(ks)] = e
+	n, _ := m.Size().(types.Int)
+	out := make(map[string]any, min(int(n), 1024))
+	for it := m.Iterator(); it.HasNext() == types.True; {
+		k := it.Next()
+		ks, ok := k.(types.String)
+		if !ok {
+			return nil, fmt.Errorf("%w: map key %v is a %s, JSON needs string keys", ErrResultType, k, k.Type())
 		}
-		return out, nil
+		if err := b.Produce(int64(len(ks)) + 4); err != nil {
+			return nil, err
+		}
+		e, err := convert(m.Get(k), b, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[string(ks)] = e
 	}
-	return nil, fmt.Errorf("%w: a CEL %s has no JSON value", ErrResultType, v.Type())
+	return out, nil
 }

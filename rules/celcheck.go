@@ -277,7 +277,7 @@ type untrackedPlan struct {
 // between iterations.
 func planUntracked(env *cel.Env, ast *cel.Ast) (*untrackedPlan, error) {
 	a := ast.NativeRep()
-	if hasComprehension(a.Expr()) {
+	if hasComprehension(a.Expr()) || callsAny(a.Expr(), unboundedResults) {
 		return nil, nil
 	}
 	est, err := env.EstimateCost(ast, &library.CostEstimator{})
@@ -314,6 +314,25 @@ func dynSelections(a *celast.AST, e celast.Expr) uint64 {
 		n += dynSelections(a, c)
 	}
 	return n
+}
+
+// unboundedResults are the functions whose static estimate ignores the size of what they
+// work on or build: string.format's result can be many times its arguments
+// (`'%s%s…'.format([x, x, …])`) and size() of a string counts its runes, so expressions
+// calling them are always tracked and charged what they do (costEstimator).
+var unboundedResults = []string{"format", "size"}
+
+// callsAny reports whether e calls one of the named functions.
+func callsAny(e celast.Expr, names []string) bool {
+	if e.Kind() == celast.CallKind && slices.Contains(names, e.AsCall().FunctionName()) {
+		return true
+	}
+	for _, c := range children(e) {
+		if callsAny(c, names) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasComprehension reports whether e contains a comprehension (all, exists, map, filter, ...).

@@ -96,8 +96,6 @@ func TestStaticallyBoundedExpressionsRunUntracked(t *testing.T) {
 		"object.?spec.?replicas.orValue(1)",
 		"[object.spec.replicas, 1]",
 		`{"a": object.spec}`,
-		"size(object.spec.s)",
-		`"%s".format([object.spec.s])`,
 		"object.spec.l.slice(0, 1)",
 		"math.greatest(object.spec.replicas, 1)",
 		"has(object.spec.replicas)",
@@ -139,6 +137,9 @@ func TestUnboundedExpressionsAreTracked(t *testing.T) {
 		`properties.long.split(",")`,
 		`cluster.name.indexOf("x")`,
 		"object.spec.s == object.spec.m.a",
+		// Work or results larger than their static estimate.
+		"size(object.spec.s)",
+		`"%s".format([object.spec.s])`,
 		// Comprehensions, even bounded ones.
 		"[1, 2, 3].map(i, i * 2)",
 		"lists.range(1000).map(i, i).size()",
@@ -247,4 +248,36 @@ actions:
 	obj := transform.NewObject(deployment().Object)
 	require.NoError(t, s.Stage().Transform.Transform(env, obj))
 	assert.Equal(t, int64(3), obj.Root()["spec"].(map[string]any)["replicas"])
+}
+
+// The operations whose work is linear in their operands are charged linearly: size() of a
+// string, == on lists and maps (nested ones included) and string.format (by its result).
+// Each pair of expressions differs only in the size of what they work on.
+func TestLinearOperationsAreChargedLinearly(t *testing.T) {
+	for _, c := range []struct{ small, large string }{
+		{`size("ab") > 0`, `size(object.spec.s + object.spec.s + object.spec.s) > 0`},
+		{"[[1]] == [[1]]", "[object.spec.l, object.spec.l] == [object.spec.l, object.spec.l]"},
+		{`{"a": [1]} == {"a": [1]}`, `{"a": object.spec} == {"a": object.spec}`},
+		{`"%s".format(["a"]) != ""`, `"%s%s%s".format([object.spec.s, object.spec.s, object.spec.s]) != ""`},
+	} {
+		t.Run(c.large, func(t *testing.T) {
+			_, small, err := evalWithBudget(t, context.Background(), tracked(compileCostExpr(t, c.small)), DefaultCostLimit)
+			require.NoError(t, err)
+			_, large, err := evalWithBudget(t, context.Background(), tracked(compileCostExpr(t, c.large)), DefaultCostLimit)
+			require.NoError(t, err)
+			// long is 5,000 bytes: one traversal costs at least 500 units more.
+			assert.Greater(t, large, small+500, "charged by size")
+		})
+	}
+}
+
+// string.format's precision is capped at 100 (cel-go's StringsMaxPrecision): a huge
+// precision is an error, not a huge string.
+func TestFormatPrecisionIsCapped(t *testing.T) {
+	// The format string is computed, so only the runtime cap can stop it.
+	_, _, err := evalWithBudget(t, context.Background(), compileCostExpr(t, `("%." + string(100000000) + "f").format([1.0])`), DefaultCostLimit)
+	require.ErrorContains(t, err, "precision")
+	v, _, err := evalWithBudget(t, context.Background(), compileCostExpr(t, `"%.3f".format([1.0])`), DefaultCostLimit)
+	require.NoError(t, err)
+	assert.Equal(t, "1.000", v.Value())
 }

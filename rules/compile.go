@@ -33,10 +33,21 @@ type Document struct {
 	Object map[string]any
 }
 
+// DefaultMaxPathDepth is the deepest path (JSONPath segments or JSON Pointer tokens) a rule
+// may write or read when no [MaxPathDepth] option is given.
+const DefaultMaxPathDepth = 64
+
 type options struct {
-	costLimit uint64
-	limits    templates.Limits
+	costLimit    uint64
+	limits       templates.Limits
+	maxPathDepth int
 }
+
+// MaxPathDepth sets the deepest path a rule's set, remove, image and patch fields may use
+// (JSONPath segments after `$`, JSON Pointer tokens); deeper paths are compile errors. A
+// write at depth d creates up to d maps per pair and the trace formats d steps per change,
+// so the limit bounds both at compile time. Zero or less restores [DefaultMaxPathDepth].
+func MaxPathDepth(n int) Option { return func(o *options) { o.maxPathDepth = n } }
 
 // Option configures [Compile].
 type Option func(*options)
@@ -118,6 +129,9 @@ func Compile(docs []Document, opts ...Option) (*Set, error) {
 	}
 	if o.costLimit == 0 {
 		o.costLimit = DefaultCostLimit
+	}
+	if o.maxPathDepth <= 0 {
+		o.maxPathDepth = DefaultMaxPathDepth
 	}
 	e, err := sharedEnvs()
 	if err != nil {

@@ -59,7 +59,11 @@
 // replicas an int) and at run time otherwise.
 //
 // Each pair has one CEL cost budget ([CostLimit], [DefaultCostLimit]) shared by all its
-// expressions; exceeding it, or the render's context ending, fails the pair. An expression
+// expressions and drawn from the render's [transform.Budget], and one evaluation of one
+// expression may cost at most [MaxExpressionCost]; exceeding either ([*CostError]), or the
+// render's context ending, fails the pair. Results are charged to the render's byte budget
+// as they are converted; paths deeper than [MaxPathDepth] and patch copies into their own
+// subtree are compile errors (docs/limits.md in the repository lists every limit). An expression
 // whose worst-case cost is known at compile time and small (no loops, no size-dependent
 // functions: `int(properties.replicas)`, `cluster.labels['tier'] == 'gold'`) runs without
 // runtime cost tracking and is charged that worst case; every other expression is tracked

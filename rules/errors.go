@@ -23,7 +23,31 @@ var (
 	// ErrTestFailed is wrapped when a JSON patch "test" operation does not hold. It is
 	// [patch.ErrTestFailed].
 	ErrTestFailed = patch.ErrTestFailed
+	// ErrPathTooDeep is wrapped by the [CompileError] of a path or JSON pointer deeper than
+	// [MaxPathDepth] allows.
+	ErrPathTooDeep = errors.New("path too deep")
+	// ErrSelfCopy is wrapped by the [CompileError] of a JSON patch copy into its own subtree.
+	ErrSelfCopy = errors.New("copy into its own subtree")
 )
+
+// CostError is a CEL evaluation that exceeded a cost limit: the budget of the pair
+// ([CostLimit]) or, with PerExpression, the limit of one expression ([MaxExpressionCost]).
+// It wraps [ErrCostBudget].
+type CostError struct {
+	Limit         uint64
+	PerExpression bool
+}
+
+// Error names the limit.
+func (e *CostError) Error() string {
+	if e.PerExpression {
+		return fmt.Sprintf("%s (the limit of one expression is %d)", ErrCostBudget, e.Limit)
+	}
+	return fmt.Sprintf("%s (the budget of one object and WEC is %d)", ErrCostBudget, e.Limit)
+}
+
+// Unwrap returns [ErrCostBudget].
+func (e *CostError) Unwrap() error { return ErrCostBudget }
 
 // Pos is a position inside one field's text. Expressions and templates use Line and Column
 // (both 1-based); paths and JSON pointers use Offset (0-based byte offset) with Line zero.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/google/cel-go/cel"
@@ -287,8 +287,12 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 	ev.varErr = nil
 	defer func() { ev.varErr = outer }()
 	ev.env.Deps.Merge(x.deps)
+	pair := ev.env.Budget
 	if ev.budget == 0 {
 		return nil, &actionError{field: x.field, err: ev.budgetError()}
+	}
+	if pair.StepsLeft() <= 0 {
+		return nil, &actionError{field: x.field, err: pair.Charge(1)}
 	}
 	var (
 		out  ref.Val
@@ -297,7 +301,7 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 		cost uint64 // what to charge
 	)
 	switch {
-	case x.fast != nil && ev.budget >= x.fast.max:
+	case x.fast != nil && ev.budget >= x.fast.max && uint64(pair.StepsLeft()) >= x.fast.max:
 		// An untracked program never looks at the context (the tracked one does only
 		// between loop iterations, and this expression has no loop): look once before, so
 		// that a render whose context ended fails at its next expression.
@@ -323,6 +327,9 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 		return nil, &actionError{field: x.field, err: ev.budgetError()}
 	}
 	ev.budget -= cost
+	if perr := pair.Charge(int64(min(cost, math.MaxInt64))); perr != nil {
+		return nil, &actionError{field: x.field, err: perr}
+	}
 	if err != nil {
 		if ev.varErr != nil {
 			return nil, ev.varErr
@@ -331,8 +338,11 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 			return nil, &actionError{field: x.field, err: ctxErr}
 		}
 		if isCostError(err) {
-			ev.budget = 0
-			return nil, &actionError{field: x.field, err: ev.budgetError()}
+			if cost >= ev.budget || ev.limit <= MaxExpressionCost {
+				ev.budget = 0
+				return nil, &actionError{field: x.field, err: ev.budgetError()}
+			}
+			return nil, &actionError{field: x.field, err: &CostError{Limit: MaxExpressionCost, PerExpression: true}}
 		}
 		return nil, &actionError{field: x.field, err: err}
 	}
@@ -340,11 +350,7 @@ func (ev *pairEval) eval(x *expr) (ref.Val, error) {
 }
 
 func (ev *pairEval) budgetError() error {
-	return fmt.Errorf("%w (the budget of one object and WEC is %d)", ErrCostBudget, ev.limit)
-}
-
-func isCostError(err error) bool {
-	return strings.Contains(err.Error(), "cost limit exceeded")
+	return &CostError{Limit: ev.limit}
 }
 
 // evalBool evaluates a condition.
@@ -366,7 +372,7 @@ func (ev *pairEval) evalJSON(x *expr) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := toJSON(v)
+	j, err := toJSON(v, ev.env.Budget)
 	if err != nil {
 		return nil, &actionError{field: x.field, err: err}
 	}
@@ -375,5 +381,5 @@ func (ev *pairEval) evalJSON(x *expr) (any, error) {
 
 // template executes t for the pair.
 func (ev *pairEval) template(t *templates.Template) (string, error) {
-	return t.Execute(ev.ctx, ev.env.WEC, ev.env.Deps)
+	return t.ExecuteBudget(ev.ctx, ev.env.WEC, ev.env.Deps, ev.env.Budget)
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -77,6 +78,9 @@ func (ac *actionCompiler) patchOp(v any, field string) (patchOp, bool) {
 			}
 			ac.rd.p.add(f, &Pos{Offset: off}, err)
 			good = false
+		} else if d := p.Depth(); d > ac.opts.maxPathDepth {
+			ac.rd.p.add(f, nil, fmt.Errorf("%w: the pointer has %d tokens, more than the limit of %d (MaxPathDepth)", ErrPathTooDeep, d, ac.opts.maxPathDepth))
+			good = false
 		}
 		return p
 	}
@@ -107,6 +111,12 @@ func (ac *actionCompiler) patchOp(v any, field string) (patchOp, bool) {
 		}
 		if good && o == "move" && op.from.IsAncestorOf(op.path) {
 			ac.rd.p.addf(child(field, "path"), "cannot move %s into its own child %s", op.from, op.path)
+			good = false
+		}
+		if good && o == "copy" && (op.from.IsAncestorOf(op.path) || op.from.Depth() == 0) {
+			// Each such copy doubles the subtree: a few dozen of them make an object of
+			// gigabytes. (Copying the whole document anywhere is copying into itself.)
+			ac.rd.p.add(child(field, "path"), nil, fmt.Errorf("%w: cannot copy %q into its own subtree %q", ErrSelfCopy, op.from, op.path))
 			good = false
 		}
 	case "remove":
@@ -156,6 +166,9 @@ func (a *jsonPatchAction) apply(ev *pairEval, obj *transform.Object) error {
 }
 
 func (op *patchOp) apply(ev *pairEval, obj *transform.Object) error {
+	if err := ev.env.Budget.Charge(1); err != nil {
+		return err
+	}
 	var value any
 	switch {
 	case op.expr != nil:
@@ -165,6 +178,9 @@ func (op *patchOp) apply(ev *pairEval, obj *transform.Object) error {
 		}
 		value = v
 	case op.op == "add" || op.op == "replace":
+		if err := ev.env.Budget.ProduceValue(op.value); err != nil {
+			return err
+		}
 		value = transform.DeepCopyValue(op.value) // the object owns what it is given
 	default:
 		value = op.value

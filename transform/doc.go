@@ -31,6 +31,14 @@
 // for kind → resource mapping), assembled in KubeStellar's order by kubestellar; fleet keeps a
 // whole fleet rendered incrementally; kustomize runs a pipeline as a kio.Filter.
 //
+// # Budget
+//
+// Every render has a [Budget] of the pipeline's [Limits] (steps, bytes produced, object size
+// and depth), shared by all its per-WEC stages through [Env.Budget]; the [Object] checks
+// every write against it. [SizeOf] measures a value within a limit. Exceeding a limit fails
+// that pair alone with a [*BudgetError]; a panicking stage fails it with a [*PanicError].
+// docs/limits.md in the repository lists every limit and its default.
+//
 // # Concurrency
 //
 // Pipelines and Prepared objects are immutable and safe for concurrent use; Render may be

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -57,3 +58,47 @@ func (e *PathError) Error() string { return e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
 func (e *PathError) Unwrap() error { return e.Err }
+
+// InputStage is the By of a [RenderError] about the input object itself (too large or too
+// deep before any stage ran).
+const InputStage = "input"
+
+// ErrStagePanic is wrapped by every [*PanicError].
+var ErrStagePanic = errors.New("stage panicked")
+
+// PanicError is a stage that panicked. The [Pipeline] recovers it and fails that object (in a
+// WEC-independent stage or Prepare) or that pair alone; Value is what the stage panicked with.
+type PanicError struct {
+	Value any
+}
+
+// Error formats `stage panicked: value`.
+func (e *PanicError) Error() string { return fmt.Sprintf("%s: %v", ErrStagePanic, e.Value) }
+
+// Unwrap returns [ErrStagePanic], and Value when it is an error.
+func (e *PanicError) Unwrap() []error {
+	if err, ok := e.Value.(error); ok {
+		return []error{ErrStagePanic, err}
+	}
+	return []error{ErrStagePanic}
+}
+
+// runStage runs t, turning a panic into a *PanicError.
+func runStage(t Transform, env *Env, obj *Object) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r}
+		}
+	}()
+	return t.Transform(env, obj)
+}
+
+// runPrepare runs pr.Prepare, turning a panic into a *PanicError.
+func runPrepare(pr Preparer, env *Env, obj *Object) (t Transform, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, &PanicError{Value: r}
+		}
+	}()
+	return pr.Prepare(env, obj)
+}

@@ -5,9 +5,12 @@ package transform
 // be read as a frozen snapshot while the fork is edited, and dropping the fork discards its
 // writes. Use [Object.Adopt] to keep them.
 //
+// The fork charges o's budget (work done for a dropped fork stays charged) and tracks its own
+// size from o's.
+//
 // o must not be written while the fork is in use. The fork is not safe for concurrent use.
 func (o *Object) Fork() *Object {
-	f := &Object{root: o.root, by: o.by, noTrace: o.noTrace, paths: o.paths}
+	f := &Object{root: o.root, by: o.by, noTrace: o.noTrace, paths: o.paths, budget: o.budget, size: o.size}
 	f.owned = f.small[:0]
 	return f
 }
@@ -20,6 +23,7 @@ func (o *Object) Adopt(fork *Object) {
 		return
 	}
 	o.root = fork.root
+	o.size = fork.size
 	o.replaced = o.replaced || fork.replaced
 	o.cur.reset()
 	o.owned = append(o.owned, fork.owned...)

@@ -32,6 +32,8 @@ type Object struct {
 	noTrace   bool       // record nothing (Pipeline.WithoutTrace)
 	paths     *pathCache // formatted paths shared by the renders of one object; may be nil
 	by        string
+	budget    *Budget // charged for every write; nil: writes are not accounted
+	size      int64   // the tree's size as SizeOf measures it, tracked by the writes (with budget)
 }
 
 // NewObject returns an Object over base. base is shared, never modified; it must not be
@@ -44,6 +46,21 @@ func NewObject(base map[string]any) *Object {
 	o.owned = o.small[:0]
 	return o
 }
+
+// SetBudget makes every later write of o check the size and depth of what it writes against
+// b's limits and charge b the steps it takes to measure it; a write that would exceed a limit
+// fails with a [*BudgetError] and changes nothing. It measures the current tree once. A nil b
+// turns the accounting off. Inside a [Pipeline] the render's Object already has the render's
+// budget ([Env.Budget]).
+func (o *Object) SetBudget(b *Budget) {
+	o.budget = b
+	if b != nil {
+		o.size = SizeOf(o.root, 1<<62, 1<<30).Bytes
+	}
+}
+
+// Budget returns o's budget (nil when writes are not accounted).
+func (o *Object) Budget() *Budget { return o.budget }
 
 // Root returns the current tree. It is read-only: it may share subtrees with the base and with
 // other Objects.
@@ -114,7 +131,11 @@ func (o *Object) Set(p *jsonpath.Path, value any) (int, error) {
 	for i, t := range targets {
 		v := value
 		if i > 0 {
-			v = DeepCopyValue(value) // never share one mutable value between two places
+			// Never share one mutable value between two places; charge the copy first.
+			if err := o.budget.ProduceValue(value); err != nil {
+				return i, err
+			}
+			v = DeepCopyValue(value)
 		}
 		if err := o.SetAt(t.Location, v); err != nil {
 			return i, err
@@ -142,6 +163,9 @@ func (o *Object) setAt(loc jsonpath.Location, path string, value any) error {
 		if !ok {
 			return fmt.Errorf("cannot replace the whole object with %s", Describe(value))
 		}
+		if err := o.account(0, "", o.root, true, m, true); err != nil {
+			return err
+		}
 		o.recordAt(loc, path, o.root, true, m, true)
 		o.root = m
 		o.replaced = true
@@ -159,12 +183,18 @@ func (o *Object) setAt(loc jsonpath.Location, path string, value any) error {
 		if existed && Equal(old, value) {
 			return nil
 		}
+		if err := o.account(len(loc), last.Key, old, existed, value, true); err != nil {
+			return err
+		}
 		c[last.Key] = value
 		o.recordAt(loc, path, old, existed, value, true)
 	case []any:
 		old := c[last.Index]
 		if Equal(old, value) {
 			return nil
+		}
+		if err := o.account(len(loc), "", old, true, value, true); err != nil {
+			return err
 		}
 		c[last.Index] = value
 		o.recordAt(loc, path, old, true, value, true)
@@ -204,10 +234,12 @@ func (o *Object) RemoveAt(loc jsonpath.Location) bool {
 	switch c := parent.(type) {
 	case map[string]any:
 		old := c[last.Key]
+		_ = o.account(len(loc), last.Key, old, true, nil, false) // a removal only frees room
 		delete(c, last.Key)
 		o.record(loc, old, true, nil, false)
 	case []any:
 		old := c[last.Index]
+		_ = o.account(len(loc), "", old, true, nil, false)
 		o.record(loc, old, true, nil, false)
 		// The list shrinks: its parent must point at the new slice header.
 		o.replaceList(loc[:len(loc)-1], slices.Delete(c, last.Index, last.Index+1))
@@ -303,6 +335,9 @@ func (o *Object) child(cur any, s, next jsonpath.Step, at jsonpath.Location, cre
 		}
 		v, ok := c[s.Key]
 		if (!ok || v == nil) && create && !next.IsIndex {
+			if err := o.account(len(at), s.Key, v, ok, emptyMap, true); err != nil {
+				return nil, err
+			}
 			m := map[string]any{}
 			o.own(m)
 			c[s.Key] = m
@@ -401,6 +436,9 @@ func (o *Object) owns(p unsafe.Pointer) bool {
 	}
 	return false
 }
+
+// emptyMap stands for a map a write creates, when its size is accounted. Never modified.
+var emptyMap = map[string]any{}
 
 // mapID returns the identity of a map (its runtime header pointer).
 func mapID(m map[string]any) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&m)) }

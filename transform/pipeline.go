@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/budgetoff"
 	"github.com/wecforge/wecforge/internal/workers"
 )
 
@@ -20,7 +21,14 @@ type Pipeline struct {
 	shared  []Stage
 	perWEC  []Stage
 	noTrace bool
+	lim     Limits // normalized
 }
+
+// Option configures a [Pipeline].
+type Option func(*Pipeline)
+
+// WithLimits sets the limits of every render's [Budget] (zero fields take the defaults).
+func WithLimits(lim Limits) Option { return func(p *Pipeline) { p.lim = lim.normalized() } }
 
 // WithoutTrace returns a pipeline with the same stages whose renders record no per-WEC changes:
 // Result.WECChanges is then empty (Result.ObjectChanges, recorded once per object, stays), while
@@ -34,9 +42,20 @@ func (p *Pipeline) WithoutTrace() *Pipeline {
 
 // NewPipeline returns a pipeline running shared stages (WEC-independent, env.WEC is nil) then
 // perWEC stages. Stages run in the order given. The slices are copied.
-func NewPipeline(shared, perWEC []Stage) *Pipeline {
-	return &Pipeline{shared: append([]Stage(nil), shared...), perWEC: append([]Stage(nil), perWEC...)}
+//
+// Every render, and every object's WEC-independent stages, get a [Budget] of the pipeline's
+// [Limits] (the defaults unless [WithLimits] is given): exceeding it fails that pair alone
+// with a [*RenderError] wrapping a [*BudgetError].
+func NewPipeline(shared, perWEC []Stage, opts ...Option) *Pipeline {
+	p := &Pipeline{shared: append([]Stage(nil), shared...), perWEC: append([]Stage(nil), perWEC...), lim: Limits{}.normalized()}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
+
+// Limits returns the limits of the pipeline's renders, defaults filled in.
+func (p *Pipeline) Limits() Limits { return p.lim }
 
 // Prepared is one object after the WEC-independent stages, ready to render for any WEC. It is
 // immutable and safe for concurrent use.
@@ -49,12 +68,15 @@ type Prepared struct {
 	Warnings []string
 
 	base  map[string]any
+	size  int64 // base's size (SizeOf)
 	trace Trace
 	bound []boundStage
 	paths pathCache
 	// traceLen is the longest per-WEC trace a render of this object recorded so far: the
 	// next render allocates its trace at that size once instead of growing it.
 	traceLen atomic.Int32
+	// rendered counts the bytes produced by all renders of the object (MaxBytesPerObject).
+	rendered atomic.Int64
 }
 
 // Object returns the object after the WEC-independent stages. Read-only.
@@ -73,29 +95,52 @@ type boundStage struct {
 // Prepare runs the WEC-independent stages on a private deep copy of in (in is never modified;
 // values of types other than maps and []any are treated as scalars and shared, never modified)
 // and prepares the per-WEC stages for this object. Failures are reported in Prepared.Err.
+//
+// An input larger than MaxObjectBytes or nested deeper than MaxDepth fails before it is
+// copied (By [InputStage]); a stage that panics fails the object with a [*PanicError].
 func (p *Pipeline) Prepare(ctx context.Context, in *unstructured.Unstructured) *Prepared {
-	var root map[string]any
-	if in != nil && in.Object != nil {
-		// DeepCopyValue, not in.DeepCopy: the latter panics on Go values such as int that
-		// callers building objects in code easily leave in a tree.
-		root = DeepCopyValue(in.Object).(map[string]any)
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	obj := NewObject(root)
-	ref := RefOf(obj.Root())
-	env := &Env{Context: ctx, Deps: &customization.Dependencies{}, Object: ref}
+	var root map[string]any
+	if in != nil {
+		root = in.Object
+	}
+	var ref ObjectRef
+	if root != nil {
+		ref = RefOf(root)
+	}
+	env := &Env{Context: ctx, Deps: &customization.Dependencies{}, Object: ref, Budget: NewBudget(p.lim)}
 	prep := &Prepared{Ref: ref}
 	fail := func(stage string, err error) *Prepared {
 		prep.Err = wrapRenderError(err, "", prep.Ref, stage)
 		prep.Warnings = env.warnings
 		return prep
 	}
+	// Measure before copying: a tree that shares subtrees (built in Go) may be far larger
+	// than its memory, and a copy would multiply it.
+	size := SizeOf(root, p.lim.MaxObjectBytes, p.lim.MaxDepth)
+	switch {
+	case size.TooDeep:
+		return fail(InputStage, &BudgetError{Kind: LimitDepth, Max: int64(p.lim.MaxDepth)})
+	case size.Over:
+		return fail(InputStage, &BudgetError{Kind: LimitObjectBytes, Max: p.lim.MaxObjectBytes})
+	}
+	if root != nil {
+		// DeepCopyValue, not in.DeepCopy: the latter panics on Go values such as int that
+		// callers building objects in code easily leave in a tree.
+		root = DeepCopyValue(root).(map[string]any)
+	}
+	obj := NewObject(root)
+	obj.budget, obj.size = env.Budget, size.Bytes
 	for _, s := range p.shared {
 		obj.SetBy(s.Name)
-		if err := s.Transform.Transform(env, obj); err != nil {
+		if err := runStage(s.Transform, env, obj); err != nil {
 			return fail(s.Name, err)
 		}
 	}
 	prep.base = obj.Root()
+	prep.size = obj.size
 	prep.Ref = RefOf(prep.base)
 	prep.trace = obj.Trace()
 	env.Object = prep.Ref
@@ -104,7 +149,7 @@ func (p *Pipeline) Prepare(ctx context.Context, in *unstructured.Unstructured) *
 		t := s.Transform
 		if pr, ok := t.(Preparer); ok {
 			view.SetBy(s.Name)
-			bound, err := pr.Prepare(env, view)
+			bound, err := runPrepare(pr, env, view)
 			if err != nil {
 				return fail(s.Name, err)
 			}
@@ -173,8 +218,15 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		res.Object = &unstructured.Unstructured{Object: prep.base}
 		return res
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	st := getRenderState(ctx, prep, wec, p.noTrace)
 	defer putRenderState(st)
+	if !budgetoff.Off(ctx) {
+		st.budget = Budget{lim: p.lim}
+		st.obj.budget, st.obj.size, st.env.Budget = &st.budget, prep.size, &st.budget
+	}
 	obj, env := &st.obj, &st.env
 	for _, s := range prep.bound {
 		if err := ctx.Err(); err != nil {
@@ -182,10 +234,13 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 			break
 		}
 		obj.SetBy(s.name)
-		if err := s.t.Transform(env, obj); err != nil {
+		if err := runStage(s.t, env, obj); err != nil {
 			res.Err = wrapRenderError(err, res.WEC, prep.Ref, s.name)
 			break
 		}
+	}
+	if res.Err == nil && obj.budget != nil {
+		res.Err = p.chargeObject(prep, res.WEC, st.budget.bytes, obj.size-prep.size)
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
 	res.Deps = st.deps
@@ -204,9 +259,10 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 // and the dependencies need not add to it. Stages must not keep obj or env after Transform
 // returns (see [Transform]).
 type renderState struct {
-	obj  Object
-	env  Env
-	deps customization.Dependencies
+	obj    Object
+	env    Env
+	deps   customization.Dependencies
+	budget Budget
 }
 
 var renderStates = sync.Pool{New: func() any { return new(renderState) }}
@@ -224,20 +280,64 @@ func putRenderState(st *renderState) {
 	st.obj = Object{}
 	st.env = Env{}
 	st.deps = customization.Dependencies{}
+	st.budget = Budget{}
 	renderStates.Put(st)
 }
 
 // RenderAll prepares every object once and renders it for every WEC, using up to GOMAXPROCS
-// goroutines. Results are ordered by WEC (as given), then object (as given).
+// goroutines. Results are ordered by WEC (as given), then object (as given). Once ctx is done
+// no further pair is started: the pairs not rendered carry ctx's error.
 func (p *Pipeline) RenderAll(ctx context.Context, objs []*unstructured.Unstructured, wecs []*customization.WEC) []Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	preps := make([]*Prepared, len(objs))
-	workers.Do(len(objs), func(i int) { preps[i] = p.Prepare(ctx, objs[i]) })
+	_ = workers.DoContext(ctx, len(objs), func(i int) { preps[i] = p.Prepare(ctx, objs[i]) })
 	out := make([]Result, len(objs)*len(wecs))
-	workers.Do(len(out), func(i int) {
+	started := make([]bool, len(out))
+	_ = workers.DoContext(ctx, len(out), func(i int) {
 		w, o := i/len(objs), i%len(objs)
+		if preps[o] == nil {
+			return
+		}
+		started[i] = true
 		out[i] = p.Render(ctx, preps[o], wecs[w])
 	})
+	for i := range out {
+		if !started[i] {
+			w, o := i/len(objs), i%len(objs)
+			out[i] = Result{Err: &RenderError{Object: refOrEmpty(preps[o], objs[o]), Err: ctx.Err()}}
+			if wecs[w] != nil {
+				out[i].WEC = wecs[w].Name()
+				out[i].Err.(*RenderError).WEC = out[i].WEC
+			}
+			out[i].Ref = out[i].Err.(*RenderError).Object
+		}
+	}
 	return out
+}
+
+func refOrEmpty(prep *Prepared, in *unstructured.Unstructured) ObjectRef {
+	switch {
+	case prep != nil:
+		return prep.Ref
+	case in != nil && in.Object != nil:
+		return RefOf(in.Object)
+	}
+	return ObjectRef{}
+}
+
+// chargeObject adds what one render produced to its object's total over all WECs: the bytes
+// its stages produced, or what the object grew by when a stage wrote without producing.
+func (p *Pipeline) chargeObject(prep *Prepared, wec string, produced, grown int64) error {
+	n := max(produced, grown)
+	if n <= 0 {
+		return nil
+	}
+	if prep.rendered.Add(n) > p.lim.MaxBytesPerObject {
+		return &RenderError{WEC: wec, Object: prep.Ref, Err: &BudgetError{Kind: LimitBytesPerObject, Max: p.lim.MaxBytesPerObject}}
+	}
+	return nil
 }
 
 // wrapRenderError turns a stage's error into a *RenderError, keeping the author and path a

@@ -19,6 +19,10 @@ type Env struct {
 	Deps *customization.Dependencies
 	// Object names the object being transformed (for messages).
 	Object ObjectRef
+	// Budget is what is left of the render's limits: stages charge it for their work and for
+	// the values they create (see [Budget]). Inside a Pipeline it is never nil, except in the
+	// project's own benchmarks that measure the budget's cost; a nil Budget charges nothing.
+	Budget *Budget
 
 	warnings []string
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/wecforge/wecforge/transform"
 )
 
 // How execution is bounded.
@@ -48,6 +50,7 @@ type output struct {
 	max   int
 	buf   strings.Builder
 	count uint
+	pair  *transform.Budget // the render's budget, charged as well; may be nil
 }
 
 // newOutput returns an output with the given budget; ctx may be nil.
@@ -64,11 +67,14 @@ func (w *output) reset(hint int) {
 	w.buf.Grow(min(hint, w.max))
 }
 
-// charge takes n steps from the budget.
+// charge takes n steps from the budget and from the pair's.
 func (w *output) charge(n int) error {
 	w.b.steps -= n
 	if w.b.steps < 0 {
 		return &LimitError{Kind: LimitSteps, Max: w.b.maxSteps}
+	}
+	if err := w.pair.Charge(int64(n)); err != nil {
+		return err
 	}
 	w.count++
 	if w.count%ctxCheckEvery == 0 {
@@ -93,6 +99,9 @@ func (w *output) Write(p []byte) (int, error) {
 	if len(p) > w.b.bytes {
 		return 0, &LimitError{Kind: w.b.kind, Max: w.b.maxBytes}
 	}
+	if err := w.pair.Produce(int64(len(p))); err != nil {
+		return 0, err
+	}
 	w.b.bytes -= len(p)
 	return w.buf.Write(p)
 }
@@ -115,8 +124,13 @@ func boundedFuncs(max int, w *output) template.FuncMap {
 		return s, nil
 	}
 	fm := template.FuncMap{
-		"print":    func(args ...any) (string, error) { return check(fmt.Sprint(args...)) },
-		"printf":   func(f string, args ...any) (string, error) { return check(fmt.Sprintf(f, args...)) },
+		"print": func(args ...any) (string, error) { return check(fmt.Sprint(args...)) },
+		"printf": func(f string, args ...any) (string, error) {
+			if err := checkFormat(f, args, max); err != nil {
+				return "", err
+			}
+			return check(fmt.Sprintf(f, args...))
+		},
 		"println":  func(args ...any) (string, error) { return check(fmt.Sprintln(args...)) },
 		"html":     func(args ...any) (string, error) { return check(template.HTMLEscaper(args...)) },
 		"js":       func(args ...any) (string, error) { return check(template.JSEscaper(args...)) },
@@ -126,6 +140,31 @@ func boundedFuncs(max int, w *output) template.FuncMap {
 		fm[stepFunc] = func(n int) (string, error) { return "", w.charge(n) }
 	}
 	return fm
+}
+
+// checkFormat rejects a printf format whose widths or precisions alone exceed max bytes
+// ("%0999999999d", or "%*d" with a huge argument), before fmt builds the padded result.
+func checkFormat(f string, args []any, max int) error {
+	n := 0
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c < '0' || c > '9' {
+			n = 0
+			if c == '*' {
+				for _, a := range args {
+					if v, ok := a.(int); ok && (v > max || v < -max) {
+						return &LimitError{Kind: LimitStringBytes, Max: max}
+					}
+				}
+			}
+			continue
+		}
+		n = n*10 + int(c-'0')
+		if n > max {
+			return &LimitError{Kind: LimitStringBytes, Max: max}
+		}
+	}
+	return nil
 }
 
 // instrument prepares a dynamic template: every range body and every named template other

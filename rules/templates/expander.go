@@ -186,6 +186,7 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 		bytes: b.lim.MaxObjectBytes, steps: b.lim.MaxSteps,
 		maxBytes: b.lim.MaxObjectBytes, maxSteps: b.lim.MaxSteps, kind: LimitObjectBytes,
 	}, b.lim.MaxStringBytes)
+	w.pair = env.Budget
 	var small [8]result
 	var results []result
 	if len(b.tmpls) <= len(small) {
@@ -205,6 +206,8 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 			// A repeated template counts against the object's output once per leaf.
 			if len(r.out) > w.b.bytes {
 				r.err = &LimitError{Kind: LimitObjectBytes, Max: w.b.maxBytes}
+			} else if err := w.pair.Produce(int64(len(r.out))); err != nil {
+				r.err = err
 			} else {
 				w.b.bytes -= len(r.out)
 			}
@@ -240,7 +243,7 @@ func (b *bound) Transform(env *transform.Env, obj *transform.Object) error {
 
 // isFatal reports whether an error ends the expansion of the object for this WEC.
 func isFatal(err error) bool {
-	return errors.Is(err, ErrLimit) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, ErrLimit) || errors.Is(err, transform.ErrBudget) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // String describes the bound expansion (for debugging).

@@ -45,25 +45,35 @@ func makePlan(tm *template.Template) plan {
 }
 
 // run executes the plan; ok is false when the result must come from text/template instead.
+// The result's length is known before it is built: a result over maxBytes is never built.
 func (p plan) run(props map[string]string, maxBytes int) (out string, ok bool) {
 	if len(p) == 1 && p[0].key != "" {
 		v, found := props[p[0].key]
 		return v, found && len(v) <= maxBytes
 	}
-	var b strings.Builder
+	n := 0
 	for _, part := range p {
 		if part.key == "" {
-			b.WriteString(part.text)
+			n += len(part.text)
 			continue
 		}
 		v, found := props[part.key]
 		if !found {
 			return "", false
 		}
-		b.WriteString(v)
+		n += len(v)
 	}
-	if b.Len() > maxBytes {
+	if n > maxBytes {
 		return "", false
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, part := range p {
+		if part.key == "" {
+			b.WriteString(part.text)
+		} else {
+			b.WriteString(props[part.key])
+		}
 	}
 	return b.String(), true
 }

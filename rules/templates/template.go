@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform"
 )
 
 // tmplName is the name every parsed template gets; messages never show it.
@@ -84,6 +85,14 @@ func (t *Template) Properties() (keys []string, all bool) { return t.keys, t.all
 // exceeds MaxStringBytes or execution exceeds MaxSteps; ctx's error when ctx is cancelled
 // (checked every 256 steps). ctx may be nil.
 func (t *Template) Execute(ctx context.Context, wec *customization.WEC, deps *customization.Dependencies) (string, error) {
+	return t.ExecuteBudget(ctx, wec, deps, nil)
+}
+
+// ExecuteBudget is [Template.Execute] that also charges pair, the budget of the render it runs
+// in (see [transform.Budget]; nil charges nothing): every step in steps and every byte written
+// in bytes, so that the template's work counts against the whole render's limits as well as
+// against its own. Exceeding pair fails with pair's [*transform.BudgetError].
+func (t *Template) ExecuteBudget(ctx context.Context, wec *customization.WEC, deps *customization.Dependencies, pair *transform.Budget) (string, error) {
 	if t.tmpl == nil {
 		return t.text, nil
 	}
@@ -92,12 +101,17 @@ func (t *Template) Execute(ctx context.Context, wec *customization.WEC, deps *cu
 	}
 	t.record(deps)
 	if t.plan != nil {
-		if out, ok := t.plan.run(wec.Properties(), t.lim.MaxStringBytes); ok {
+		if out, ok := t.plan.run(wec.Properties(), int(min(int64(t.lim.MaxStringBytes), pair.BytesLeft()))); ok &&
+			int64(len(t.plan)) <= pair.StepsLeft() {
+			_ = pair.Charge(int64(len(t.plan))) // both fit: checked above
+			_ = pair.Produce(int64(len(out)))
 			return out, nil
 		}
 	}
 	b := budget{bytes: t.lim.MaxStringBytes, steps: t.lim.MaxSteps, maxBytes: t.lim.MaxStringBytes, maxSteps: t.lim.MaxSteps, kind: LimitStringBytes}
-	return t.exec(newOutput(ctx, b, t.lim.MaxStringBytes), wec.Properties())
+	w := newOutput(ctx, b, t.lim.MaxStringBytes)
+	w.pair = pair
+	return t.exec(w, wec.Properties())
 }
 
 // record adds what the template reads to deps.
@@ -116,9 +130,12 @@ func (t *Template) record(deps *customization.Dependencies) {
 // exec runs a parsed template into w, charging its output and steps to w's budget.
 func (t *Template) exec(w *output, props map[string]string) (out string, err error) {
 	if t.plan != nil {
-		if out, ok := t.plan.run(props, w.max); ok && len(out) <= w.b.bytes && len(t.plan) <= w.b.steps {
+		if out, ok := t.plan.run(props, int(min(int64(min(w.max, w.b.bytes)), w.pair.BytesLeft()))); ok && len(t.plan) <= w.b.steps &&
+			int64(len(t.plan)) <= w.pair.StepsLeft() {
 			w.b.bytes -= len(out)
 			w.b.steps -= len(t.plan)
+			_ = w.pair.Charge(int64(len(t.plan))) // both fit: checked above
+			_ = w.pair.Produce(int64(len(out)))
 			return out, nil
 		}
 	}

@@ -57,6 +57,10 @@ type Path struct {
 // String returns the text the path was parsed from.
 func (p *Path) String() string { return p.text }
 
+// Depth returns the number of segments after `$` (`$.a.b[0]` has 3): how deep below the root
+// the path reaches.
+func (p *Path) Depth() int { return len(p.segs) }
+
 // Names returns the location of a path made only of name selectors ($.spec.replicas) and
 // true; such a path always has exactly one target (Targets with create). Other paths return
 // nil and false. The location is shared: read-only.

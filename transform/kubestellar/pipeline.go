@@ -49,6 +49,8 @@ type Options struct {
 	// [ErrNoExpander] instead of shipping its templates literally. The engine package
 	// assembles the full pipeline and is what callers normally use.
 	PerWEC []transform.Stage
+	// Limits bound every render (see [transform.Limits]); zero fields take the defaults.
+	Limits transform.Limits
 }
 
 // Report describes what NewPipeline built.
@@ -80,7 +82,7 @@ func NewPipeline(opts Options) (*transform.Pipeline, Report, error) {
 		shared = append(shared, transform.Named(GuardStageName, transform.Func(guardExpansion)))
 	}
 	rep := Report{Warnings: ct.Warnings(), CustomTransforms: ct.Names()}
-	return transform.NewPipeline(shared, opts.PerWEC), rep, err
+	return transform.NewPipeline(shared, opts.PerWEC, transform.WithLimits(opts.Limits)), rep, err
 }
 
 // guardExpansion fails an object that opts into template expansion.

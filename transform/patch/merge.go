@@ -17,7 +17,13 @@ import (
 //
 // patch must be JSON-shaped (see [Normalize]); it is only read and never retained: what Merge
 // writes is copied. Errors wrap [ErrFailed].
+//
+// What Merge writes is charged to obj's budget ([transform.Budget.ProduceValue]) before it is
+// copied: a patch larger than what is left fails without being applied.
 func Merge(obj *transform.Object, loc jsonpath.Location, patch map[string]any) error {
+	if err := obj.Budget().ProduceValue(patch); err != nil {
+		return fmt.Errorf("%w: %w", ErrFailed, err)
+	}
 	if err := mergeAt(obj, loc, patch); err != nil {
 		return fmt.Errorf("%w: %w", ErrFailed, err)
 	}

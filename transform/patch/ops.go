@@ -81,12 +81,18 @@ func Move(obj *transform.Object, from, path Pointer) error {
 // Copy implements RFC 6902 "copy": the value at from must exist; a private copy of it is added
 // at path, so later writes below either place never show at the other. Errors about from are
 // prefixed "from: "; all wrap [ErrFailed].
+//
+// The copy is charged to obj's budget ([transform.Budget.ProduceValue]) before it is made: a
+// copy larger than what is left fails without being built.
 func Copy(obj *transform.Object, from, path Pointer) error {
 	loc, err := existing(obj, from)
 	if err != nil {
 		return fmt.Errorf("from: %w", err)
 	}
 	v, _ := obj.Get(loc)
+	if err := obj.Budget().ProduceValue(v); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrFailed, path, err)
+	}
 	return Add(obj, path, transform.DeepCopyValue(v))
 }
 

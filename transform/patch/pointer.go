@@ -60,6 +60,9 @@ func ParsePointer(text string) (Pointer, error) {
 // String returns the pointer's text as it was parsed ("" for the zero Pointer).
 func (p Pointer) String() string { return p.text }
 
+// Depth returns the number of reference tokens ("/a/b/0" has 3; the whole document "" has 0).
+func (p Pointer) Depth() int { return len(p.tokens) }
+
 // Location returns the pointer as a field location, reading every token that is an RFC 6901
 // array index as a list index: without a tree a pointer cannot tell a list index from a map
 // member named by digits, so the result is an approximation for messages and conflict
