@@ -49,7 +49,7 @@ func (s *Server) Run(m *testing.M, name string, opts Options) int {
 	assets, err := AssetsDir()
 	if err != nil {
 		if os.Getenv(RequireEnvVar) != "" {
-			fmt.Fprintf(os.Stderr, "%s: %s is set but envtest is unavailable: %v\n", name, RequireEnvVar, err)
+			fmt.Fprintf(os.Stderr, "%s: %s is set but kube-apiserver and etcd are unavailable: %v\n", name, RequireEnvVar, err)
 			return 1
 		}
 		s.skip = err.Error()
