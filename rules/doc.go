@@ -1,5 +1,6 @@
 // Package rules compiles CustomizationRule documents (apiVersion wecforge.io/v1alpha1) into an
 // immutable [Set] and applies it per (object, WEC) pair as the per-WEC pipeline stage "rules".
+// The language reference for rule authors is docs/rules.md in the repository.
 //
 // # Documents
 //

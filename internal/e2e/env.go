@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wecforge/wecforge/internal/kubeplane"
 )
 
 // Binaries every end-to-end environment needs, as named in the binaries folder.
@@ -30,7 +32,7 @@ type Env struct {
 	dir    string // per-test working directory (data, certificates, logs)
 	grace  time.Duration
 	mu     sync.Mutex
-	procs  [numTiers][]*Process
+	procs  [kubeplane.NumTiers][]*Process
 	ocmDir string
 }
 
@@ -85,7 +87,7 @@ func (e *Env) Start(name string, tier Tier, binary string, args ...string) (*Pro
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess(name, filepath.Join(logs, name+".log"), tier, filepath.Join(e.bins, binary), args...)
+	p, err := kubeplane.StartProcess(name, filepath.Join(logs, name+".log"), tier, filepath.Join(e.bins, binary), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -113,14 +115,14 @@ func (e *Env) StopAll() {
 	if e.t.Failed() {
 		for _, p := range e.Processes() {
 			state := "running"
-			if err := p.exitError(); err != nil {
+			if err := p.ExitError(); err != nil {
 				state = err.Error()
 			}
 			e.t.Logf("=== log of %s (%s), last lines:\n%s", p.Name, state, p.Tail(40))
 		}
 	}
 	start := time.Now()
-	for tier := range numTiers {
+	for tier := range kubeplane.NumTiers {
 		e.mu.Lock()
 		procs := append([]*Process(nil), e.procs[tier]...)
 		e.mu.Unlock()
@@ -197,7 +199,7 @@ func (e *Env) Eventually(ctx context.Context, what string, timeout, interval tim
 			var dead []string
 			for _, p := range e.Processes() {
 				if p.Exited() {
-					dead = append(dead, fmt.Sprintf("%s (%v)", p.Name, p.exitError()))
+					dead = append(dead, fmt.Sprintf("%s (%v)", p.Name, p.ExitError()))
 				}
 			}
 			msg := fmt.Sprintf("timed out after %s waiting for %s", timeout, what)

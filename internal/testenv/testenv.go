@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,13 +9,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/wecforge/wecforge/internal/kubeplane"
 )
 
 // RequireEnvVar, when set, turns missing binaries into a failure instead of a skip.
 const RequireEnvVar = "WECFORGE_REQUIRE_ENVTEST"
+
+// stopGrace is how long the server gets after SIGTERM before SIGKILL.
+const stopGrace = 10 * time.Second
 
 // Options configures [Server.Run].
 type Options struct {
@@ -43,35 +49,50 @@ func (s *Server) Run(m *testing.M, name string, opts Options) int {
 	assets, err := AssetsDir()
 	if err != nil {
 		if os.Getenv(RequireEnvVar) != "" {
-			fmt.Fprintf(os.Stderr, "%s: %s is set but envtest is unavailable: %v\n", name, RequireEnvVar, err)
+			fmt.Fprintf(os.Stderr, "%s: %s is set but kube-apiserver and etcd are unavailable: %v\n", name, RequireEnvVar, err)
 			return 1
 		}
 		s.skip = err.Error()
 		return m.Run()
 	}
-	crds, err := ocmCRDDirs(opts.OCMCRDs)
+	crds, err := ocmCRDFiles(opts.OCMCRDs)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	env := &envtest.Environment{BinaryAssetsDirectory: assets, CRDDirectoryPaths: crds, ErrorIfCRDPathMissing: true}
-	cfg, err := env.Start()
+	dir, err := os.MkdirTemp("", "wecforge-testenv-"+name+"-")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: start envtest: %v\n", name, err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: stop envtest: %v\n", name, err)
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	plane, err := kubeplane.Start(ctx, kubeplane.Options{
+		Name:      name,
+		Dir:       dir,
+		Etcd:      filepath.Join(assets, "etcd"),
+		APIServer: filepath.Join(assets, "kube-apiserver"),
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: start kube-apiserver and etcd: %v\n", name, err)
+		return 1
+	}
+	defer plane.Stop(stopGrace)
+	if len(crds) > 0 {
+		if err := plane.InstallCRDs(ctx, crds, 2*time.Minute); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			return 1
 		}
-	}()
+	}
+	cfg, kubeconfig := plane.Config, plane.AdminKubeconfigData
 	if opts.Setup != nil {
-		if err := opts.Setup(rest.CopyConfig(cfg), env.KubeConfig); err != nil {
+		if err := opts.Setup(rest.CopyConfig(cfg), kubeconfig); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: setup: %v\n", name, err)
 			return 1
 		}
 	}
-	s.cfg, s.kubeconfig = cfg, env.KubeConfig
+	s.cfg, s.kubeconfig = cfg, kubeconfig
 	return m.Run()
 }
 
@@ -80,7 +101,7 @@ func (s *Server) Run(m *testing.M, name string, opts Options) int {
 func (s *Server) Config(t testing.TB) *rest.Config {
 	t.Helper()
 	if s.cfg == nil {
-		t.Skip("envtest binaries unavailable: " + s.skip)
+		t.Skip("kube-apiserver and etcd unavailable: " + s.skip)
 	}
 	return rest.CopyConfig(s.cfg)
 }
@@ -129,8 +150,9 @@ func repoRoot() (string, error) {
 	}
 }
 
-// ocmCRDDirs resolves folders of open-cluster-management.io/api in the module cache.
-func ocmCRDDirs(sub []string) ([]string, error) {
+// ocmCRDFiles lists the CRD files (*.crd.yaml) in folders of open-cluster-management.io/api in
+// the module cache; a folder without any is an error.
+func ocmCRDFiles(sub []string) ([]string, error) {
 	if len(sub) == 0 {
 		return nil, nil
 	}
@@ -139,11 +161,19 @@ func ocmCRDDirs(sub []string) ([]string, error) {
 		return nil, fmt.Errorf("locate open-cluster-management.io/api: %w", err)
 	}
 	root := strings.TrimSpace(string(out))
-	dirs := make([]string, len(sub))
-	for i, s := range sub {
-		dirs[i] = filepath.Join(root, filepath.FromSlash(s))
+	var files []string
+	for _, s := range sub {
+		dir := filepath.Join(root, filepath.FromSlash(s))
+		found, err := filepath.Glob(filepath.Join(dir, "*.crd.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no *.crd.yaml in %s", dir)
+		}
+		files = append(files, found...)
 	}
-	return dirs, nil
+	return files, nil
 }
 
 // fuzzing reports whether the binary runs as a fuzz coordinator or worker.

@@ -3,6 +3,8 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -11,49 +13,78 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/kind/pkg/cluster"
 
 	"github.com/wecforge/wecforge/registry/provision"
 )
 
-// fakeKind plays kind's provider: no container engine runs here.
+// errNoEngine is what the fake kind answers when told to fail.
+var errNoEngine = errors.New("no container engine")
+
+// fakeKind plays the kind command line: no container engine runs here.
 type fakeKind struct {
 	mu       sync.Mutex
 	clusters []string
 	calls    []string
 	failList bool
+	config   string // content of the --config file when Create ran
 }
 
-func (f *fakeKind) Create(name string, options ...cluster.CreateOption) error {
+func (f *fakeKind) Run(_ context.Context, name string, args ...string) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, "create "+name)
-	f.clusters = append(f.clusters, name)
-	return nil
-}
-
-func (f *fakeKind) Delete(name, path string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if path == "" {
-		return errors.New("kind would edit the default kubeconfig")
+	line := name + " " + strings.Join(args, " ")
+	if line == "kind get clusters" {
+		if f.failList {
+			return nil, errNoEngine
+		}
+		if len(f.clusters) == 0 {
+			return nil, nil // kind prints "No kind clusters found." on stderr
+		}
+		return []byte(strings.Join(f.clusters, "\n") + "\n"), nil
 	}
-	f.calls = append(f.calls, "delete "+name)
-	f.clusters = slices.DeleteFunc(f.clusters, func(c string) bool { return c == name })
-	return nil
-}
-
-func (f *fakeKind) KubeConfig(name string, internal bool) (string, error) {
-	return "kubeconfig-of-" + name, nil
-}
-
-func (f *fakeKind) List() ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.failList {
-		return nil, errors.New("no container engine")
+	f.calls = append(f.calls, line)
+	flag := func(n string) string {
+		if i := slices.Index(args, n); i >= 0 && i+1 < len(args) {
+			return args[i+1]
+		}
+		return ""
 	}
-	return slices.Clone(f.clusters), nil
+	switch {
+	case strings.HasPrefix(line, "kind create cluster "), strings.HasPrefix(line, "kind delete cluster "):
+		if flag("--kubeconfig") == "" {
+			return nil, errors.New("kind would edit the default kubeconfig")
+		}
+		if args[0] == "delete" {
+			f.clusters = slices.DeleteFunc(f.clusters, func(c string) bool { return c == flag("--name") })
+			return nil, nil
+		}
+		if cfg := flag("--config"); cfg != "" {
+			b, err := os.ReadFile(cfg)
+			if err != nil {
+				return nil, err
+			}
+			f.config = string(b)
+		}
+		f.clusters = append(f.clusters, flag("--name"))
+	case strings.HasPrefix(line, "kind get kubeconfig "):
+		return []byte("kubeconfig-of-" + flag("--name")), nil
+	}
+	return nil, nil
+}
+
+// maskTemp replaces the private temporary paths in kind's command lines with TMP.
+func maskTemp(calls []string) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		fields := strings.Fields(c)
+		for j, f := range fields {
+			if strings.HasPrefix(f, os.TempDir()) {
+				fields[j] = "TMP/" + filepath.Base(f)
+			}
+		}
+		out[i] = strings.Join(fields, " ")
+	}
+	return out
 }
 
 // fakeK3d plays the k3d command line.
@@ -96,9 +127,13 @@ func TestProvisioners(t *testing.T) {
 		want  []string
 	}{{
 		name:  "kind",
-		p:     provision.NewKind(provision.KindOptions{Provider: kind, NodeImage: "kindest/node:test"}),
-		calls: func() []string { return kind.calls },
-		want:  []string{"create wec1", "delete wec1"},
+		p:     provision.NewKind(provision.KindOptions{Runner: kind, NodeImage: "kindest/node:test", RawConfig: []byte("kind: Cluster\n")}),
+		calls: func() []string { return maskTemp(kind.calls) },
+		want: []string{
+			"kind create cluster --name wec1 --kubeconfig TMP/kubeconfig --wait 5m0s --image kindest/node:test --config TMP/kind-config.yaml",
+			"kind get kubeconfig --name wec1",
+			"kind delete cluster --name wec1 --kubeconfig TMP/kubeconfig",
+		},
 	}, {
 		name: "k3d",
 		p:    provision.NewK3d(provision.K3dOptions{Runner: k3d, CreateArgs: []string{"--servers", "1"}}),
@@ -126,14 +161,16 @@ func TestProvisioners(t *testing.T) {
 			assert.Equal(t, tc.want, tc.calls())
 		})
 	}
+	assert.Equal(t, "kind: Cluster\n", kind.config, "RawConfig reaches kind as its --config file")
+	assert.Empty(t, kind.clusters)
 }
 
 func TestKindErrors(t *testing.T) {
-	p := provision.NewKind(provision.KindOptions{Provider: &fakeKind{failList: true}})
-	assert.ErrorContains(t, p.Create(context.Background(), "x"), "no container engine")
+	p := provision.NewKind(provision.KindOptions{Runner: &fakeKind{failList: true}})
+	assert.ErrorIs(t, p.Create(context.Background(), "x"), errNoEngine)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, provision.NewKind(provision.KindOptions{Provider: &fakeKind{}}).Create(ctx, "x"), context.Canceled)
+	assert.ErrorIs(t, provision.NewKind(provision.KindOptions{Runner: &fakeKind{}}).Create(ctx, "x"), context.Canceled)
 }
 
 func TestK3dErrors(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package templates is wecforge's Go text/template engine: KubeStellar's template expansion
-// (SEMANTICS.md §5) as a per-WEC pipeline stage, and the shared template type that the
-// CustomizationRule language uses for template fields, image fields and label/annotation
-// values.
+// (docs/behaviour.md#template-expansion) as a per-WEC pipeline stage, and the shared template
+// type that the CustomizationRule language (docs/rules.md) uses for template fields, image
+// fields and label/annotation values.
 //
 // # Semantics
 //

@@ -29,9 +29,10 @@ const StageName = "templates"
 // the opt-in annotation, walks every string leaf once and parses each distinct template string
 // once; the bound transform it returns executes the templates for each WEC.
 //
-// It must run before any other per-WEC stage that edits string leaves (SEMANTICS.md §1 puts it
-// first); a leaf that no longer holds its template text when the bound transform runs is left
-// alone. An Expander is immutable and safe for concurrent use.
+// It must run before any other per-WEC stage that edits string leaves (the pipeline order of
+// docs/behaviour.md#pipeline-order puts it first); a leaf that no longer holds its template
+// text when the bound transform runs is left alone. An Expander is immutable and safe for
+// concurrent use.
 type Expander struct {
 	lim Limits
 }

@@ -1,6 +1,6 @@
 // Package customtransform compiles KubeStellar CustomTransform objects
 // (control.kubestellar.io/v1alpha1, cluster-scoped) into one WEC-independent stage that removes
-// the fields they name (SEMANTICS.md §4).
+// the fields they name (docs/behaviour.md#customtransform; paths: docs/rules.md#paths).
 //
 // # The objects
 //

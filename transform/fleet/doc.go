@@ -7,7 +7,7 @@
 // rendered again (its WEC-independent stages once). When a WEC changes, the Renderer computes
 // the [customization.Delta] from the previous snapshot and re-renders only the pairs whose
 // recorded [customization.Dependencies] read a changed key — what a transport controller needs
-// to react to label and property edits at fleet scale (SEMANTICS.md §6).
+// to react to label and property edits at fleet scale (docs/behaviour.md#change-propagation).
 //
 // # Concurrency
 //

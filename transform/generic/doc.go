@@ -1,6 +1,6 @@
 // Package generic implements the removals that apply to every object before it is sent to a
-// WEC (SEMANTICS.md §2): server-populated metadata, the kubectl last-applied annotation and the
-// top-level status.
+// WEC (docs/behaviour.md#generic-removals): server-populated metadata, the kubectl
+// last-applied annotation and the top-level status.
 //
 // # What is removed
 //

@@ -1,5 +1,6 @@
-// Package kinds implements the kind-specific removals of SEMANTICS.md §3: fields of a Service
-// and of a Job that the source cluster allocated and that a WEC must allocate for itself.
+// Package kinds implements the kind-specific removals (docs/behaviour.md#kind-specific-removals):
+// fields of a Service and of a Job that the source cluster allocated and that a WEC must
+// allocate for itself.
 //
 // # Matching
 //

@@ -1,5 +1,6 @@
 // Package kubestellar assembles the standard wecforge pipeline: KubeStellar's
-// WEC-independent stages followed by the caller's per-WEC stages (SEMANTICS.md §1).
+// WEC-independent stages followed by the caller's per-WEC stages
+// (docs/behaviour.md#pipeline-order).
 //
 // # Order
 //

@@ -1,4 +1,4 @@
-package e2e
+package kubeplane
 
 import (
 	"bufio"
@@ -23,10 +23,12 @@ const (
 	TierAgent Tier = iota
 	TierAPIServer
 	TierEtcd
-	numTiers
+	// NumTiers is the number of tiers, for arrays indexed by Tier.
+	NumTiers
 )
 
-// Process is one child process with its output in a log file. Create it with [Env.Start].
+// Process is one child process with its output in a log file. Create it with [StartProcess].
+// Its methods are safe for concurrent use.
 type Process struct {
 	// Name identifies the process in messages and names its log file.
 	Name string
@@ -57,9 +59,10 @@ func (p *Process) Exited() bool {
 // Done is closed when the process has ended.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
-// startProcess starts bin with args, output to logPath, in its own process group, killed by the
-// kernel if the test binary dies.
-func startProcess(name, logPath string, tier Tier, bin string, args ...string) (*Process, error) {
+// StartProcess starts bin with args, its output appended to logPath, in its own process group,
+// killed by the kernel if the test binary dies. tier is recorded for callers that stop processes
+// in order (see [Tier]); the caller must eventually call [Process.Stop].
+func StartProcess(name, logPath string, tier Tier, bin string, args ...string) (*Process, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
@@ -122,8 +125,12 @@ func (p *Process) Tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// exitError describes how the process ended, for messages.
-func (p *Process) exitError() error {
+// Tier returns the shutdown tier given to [StartProcess].
+func (p *Process) Tier() Tier { return p.tier }
+
+// ExitError describes how the process ended, for messages: nil while it runs, an error naming
+// the exit status (status 0 included, since a server should not exit) once it has ended.
+func (p *Process) ExitError() error {
 	if !p.Exited() {
 		return nil
 	}
