@@ -4,9 +4,12 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -32,7 +35,13 @@ type team struct{ joining, accepting, operating clients }
 // runLifecycle is the whole flow, each step done by the role whose job it is; it is shared with
 // the least-privilege test, which passes one identity per role.
 func runLifecycle(t *testing.T, tm team, wec string) {
-	ctx := testContext(t)
+	var logMu sync.Mutex
+	var logged []string
+	ctx := logr.NewContext(testContext(t), funcr.New(func(prefix, args string) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		logged = append(logged, prefix+" "+args)
+	}, funcr.Options{Verbosity: 1}))
 	events := startInventory(t, tm.operating)
 
 	// Token and join material.
@@ -76,6 +85,11 @@ func runLifecycle(t *testing.T, tm team, wec string) {
 	assert.Equal(t, []string{csrName}, res.Approved)
 	assert.True(t, res.Accepted)
 	assertApproved(t, tm.accepting, csrName, true)
+	logMu.Lock()
+	assert.True(t, slices.ContainsFunc(logged, func(l string) bool {
+		return strings.HasPrefix(l, "accept ") && strings.Contains(l, `"approved CSR"`) && strings.Contains(l, `"csr"="`+csrName+`"`)
+	}), "Accept logs through the context's logger: %q", logged)
+	logMu.Unlock()
 	res, err = registry.Accept(ctx, tm.accepting.kube, tm.accepting.ocm, wec, registry.AcceptOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, res.Approved)
