@@ -89,7 +89,7 @@ func TestEscalationChain(t *testing.T) {
 			if step(3, err) {
 				// The role may approve CSRs at all, but Accept itself would never approve this one.
 				_, cerr := registry.CheckCSR(csr, "escalation", registry.CSRPolicy{})
-				require.ErrorIs(t, cerr, registry.ErrCSRSubject)
+				require.ErrorIs(t, cerr, registry.ErrCSRRejected)
 			}
 			t.Cleanup(func() {
 				_ = hub.kube.CertificatesV1().CertificateSigningRequests().Delete(context.Background(), csr.Name, metav1.DeleteOptions{})

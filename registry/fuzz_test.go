@@ -86,6 +86,7 @@ func FuzzAccept(f *testing.F) {
 			csr.Spec.Request = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 		}
 		kube := kubefake.NewClientset(csr.DeepCopy())
+		//lint:ignore SA1019 OCM's generated fake has no NewClientset (it generates no apply configurations)
 		ocm := ocmfake.NewSimpleClientset(&clusterv1.ManagedCluster{ObjectMeta: metav1.ObjectMeta{Name: "w1"}})
 		res, err := registry.Accept(context.Background(), kube, ocm, "w1", registry.AcceptOptions{})
 		if len(res.Approved) == 0 {

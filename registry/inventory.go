@@ -61,16 +61,18 @@ type InventoryOptions struct {
 	// OnError, when set, hears about a WEC whose snapshot cannot be built (its previous snapshot,
 	// if any, is kept). It is called from the same goroutine as Handler.
 	OnError func(wec string, err error)
-	// ClusterSelector, when set, is a label selector limiting which ManagedClusters count as WECs.
+	// ClusterSelector, when set, is a label selector limiting which ManagedClusters count as WECs;
+	// a selector that does not parse fails the constructor.
 	ClusterSelector string
-	// Resync is the informers' resync period; zero disables resyncs.
+	// Resync is the resync period of the Inventory's own informers; zero disables resyncs.
+	// Ignored by [NewInventoryWithInformers].
 	Resync time.Duration
 }
 
 // Inventory keeps a [customization.WEC] snapshot of every ManagedCluster, merged with its
 // properties ConfigMap, current through informers, and emits an [Event] for every change that
-// alters a snapshot. Create it with [NewInventory] and start it with Run. All methods are safe
-// for concurrent use.
+// alters a snapshot. Create it with [NewInventory] or [NewInventoryWithInformers] and start it
+// with Run. All methods are safe for concurrent use.
 type Inventory struct {
 	opts     InventoryOptions
 	clusters cache.SharedIndexInformer
