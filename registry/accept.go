@@ -2,45 +2,65 @@ package registry
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/go-logr/logr"
 	certificatesv1 "k8s.io/api/certificates/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 )
 
-// ApproveReason is the reason [Accept] writes on the Approved condition of a CSR.
-const ApproveReason = "WecforgeAccepted"
-
 var (
-	// ErrAmbiguous means more than one agent (requester and agent name) claims one WEC; Accept
-	// approves nothing and leaves hubAcceptsClient alone. Name the requester and/or agent in
-	// [AcceptOptions] to choose.
+	// ErrAmbiguous means more than one claim (requester, agent name and key) competes for one
+	// WEC; Accept approves nothing and leaves hubAcceptsClient alone. The error is an
+	// [*AmbiguousError] listing the claims; name the CSR, requester or agent in [AcceptOptions]
+	// to choose, optionally with DenyOthers.
 	ErrAmbiguous = errors.New("more than one agent claims the WEC")
 	// ErrNoCSR means no acceptable CSR (pending or approved) exists for the WEC yet; retry once
 	// the agent has made one.
 	ErrNoCSR = errors.New("no acceptable CSR for the WEC")
 )
 
-// AcceptOptions narrows [Accept]. The zero value accepts the single agent that claims the WEC.
+// AmbiguousError lists the competing claims for one WEC. It matches [ErrAmbiguous].
+type AmbiguousError struct {
+	WEC string
+	// Claims are the competing CSRs, sorted by CSR name.
+	Claims []Claim
+}
+
+// Error names the WEC and every claim.
+func (e *AmbiguousError) Error() string {
+	parts := make([]string, len(e.Claims))
+	for i, c := range e.Claims {
+		parts[i] = c.String()
+	}
+	return fmt.Sprintf("%v %s: %s; name one CSR, requester or agent to choose", ErrAmbiguous, e.WEC, strings.Join(parts, "; "))
+}
+
+// Is reports whether target is [ErrAmbiguous].
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
+
+// AcceptOptions narrows [Accept]. The zero value accepts the single claim on the WEC under the
+// default [CSRPolicy].
 type AcceptOptions struct {
+	// CSRPolicy says which CSRs are acceptable at all.
+	CSRPolicy
+	// CSR, when set, is the only CSR (by name) considered.
+	CSR string
 	// Requester, when set, is the only CSR requester (spec.username) considered.
 	Requester string
 	// Agent, when set, is the only agent name (the last field of the subject CN) considered.
 	Agent string
-	// ExtraBootstrapUsers are more user names trusted as bootstrap identities, e.g.
-	// "system:serviceaccount:my-ns:my-bootstrap".
-	ExtraBootstrapUsers []string
+	// DenyOthers, when the choice leaves a single claim, denies the pending CSRs that are
+	// acceptable but were not chosen (the competing claims), so that nobody approves them
+	// later. CSRs rejected for any other reason are left untouched.
+	DenyOthers bool
 }
 
 // AcceptResult says what [Accept] did. Names are sorted.
@@ -49,30 +69,52 @@ type AcceptResult struct {
 	Approved []string
 	// AlreadyApproved are acceptable CSRs that were approved before this call.
 	AlreadyApproved []string
-	// Rejected maps each labelled CSR that was not approved to why (it is left untouched).
-	Rejected map[string]string
+	// Denied are the competing CSRs this call denied (with DenyOthers).
+	Denied []string
+	// Rejected maps each labelled CSR that was not approved to why: a [*CSRError].
+	Rejected map[string]error
 	// Accepted reports that spec.hubAcceptsClient is true after the call.
 	Accepted bool
 }
 
-// candidate is a labelled CSR that passed every check.
+// ApproveReason and DenyReason are the reasons [Accept] writes on the conditions it adds.
+const (
+	ApproveReason = "WecforgeAccepted"
+	DenyReason    = "WecforgeCompetingClaim"
+)
+
+// candidate is a labelled CSR that passed every check, as listed.
 type candidate struct {
 	csr   *certificatesv1.CertificateSigningRequest
-	agent string
+	claim Claim
 }
 
-func (c candidate) claimant() string { return c.csr.Spec.Username + " agent " + c.agent }
+// claimant is what must be unique among the candidates: one requester, one agent, one key.
+func (c candidate) claimant() string {
+	return c.claim.Requester + "\x00" + c.claim.Agent + "\x00" + c.claim.KeyFingerprint
+}
 
 // Accept lets WEC wec in: it lists the CSRs labelled open-cluster-management.io/cluster-name=wec,
-// approves those that a bootstrap identity made for exactly that WEC (see the package
-// documentation), skips CSRs already approved or denied, and then sets spec.hubAcceptsClient on
-// the ManagedCluster. It is idempotent and retries on update conflicts. It returns an error
-// wrapping [ErrAmbiguous] (nothing changed) when acceptable CSRs come from more than one
-// requester/agent pair, and [ErrNoCSR] (nothing changed) when there is no acceptable CSR at
-// all. A missing ManagedCluster is an error for which apierrors.IsNotFound is true, and then no
-// CSR is approved. The result is filled as far as the call got. Safe for concurrent use.
+// approves those that pass [CheckCSR] under opts.CSRPolicy and the caller's choice (CSR,
+// Requester, Agent), and then sets spec.hubAcceptsClient on the ManagedCluster. CSRs already
+// denied or failed are never approved. It is idempotent and retries on update conflicts; each
+// approval is an update of the approval subresource that carries the UID and resourceVersion
+// as listed, and after a conflict the re-read CSR must have the same UID and pass the checks
+// again, so a CSR deleted and re-created under the same name between list and approval is not
+// approved ([ErrCSRReplaced]).
+//
+// Every acceptable CSR, approved or pending, is a claim of one requester, agent name and key;
+// when pending CSRs exist and the claims are not all the same, Accept returns an
+// [*AmbiguousError] (matching [ErrAmbiguous]) and changes nothing: one key per agent name, one
+// agent per WEC. It returns an error wrapping [ErrNoCSR] (nothing changed) when there is no
+// acceptable CSR at all. A missing ManagedCluster is an error for which apierrors.IsNotFound is
+// true, and then no CSR is approved. The result is filled as far as the call got.
+//
+// Accept logs through the logr.Logger in ctx (logr.FromContextOrDiscard): approvals, denials
+// and acceptance at level 0, rejected CSRs at level 1. Safe for concurrent use.
 func Accept(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.Interface, wec string, opts AcceptOptions) (AcceptResult, error) {
-	res := AcceptResult{Rejected: map[string]string{}}
+	log := logr.FromContextOrDiscard(ctx).WithName("accept").WithValues("wec", wec)
+	res := AcceptResult{Rejected: map[string]error{}}
 	// No CSR is approved for a WEC that has no ManagedCluster yet.
 	if _, err := getCluster(ctx, ocm, wec); err != nil {
 		return res, err
@@ -83,20 +125,29 @@ func Accept(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.In
 	if err != nil {
 		return res, fmt.Errorf("list CSRs of WEC %s: %w", wec, err)
 	}
-	var pending, approved []candidate
+	var pending, approved, others []candidate
 	for i := range list.Items {
 		csr := &list.Items[i]
-		c, why := checkCSR(csr, wec, opts)
+		claim, err := CheckCSR(csr, wec, opts.CSRPolicy)
 		switch {
-		case why != "":
-			res.Rejected[csr.Name] = why
+		case err != nil:
+			res.Rejected[csr.Name] = err
 		case isDenied(csr):
-			res.Rejected[csr.Name] = "denied or failed before"
+			res.Rejected[csr.Name] = &CSRError{CSR: csr.Name, UID: csr.UID, WEC: wec, Field: "status.conditions", Reason: ErrCSRDenied}
+		case !opts.chooses(claim):
+			res.Rejected[csr.Name] = &CSRError{CSR: csr.Name, UID: csr.UID, WEC: wec, Field: "spec", Reason: ErrCSRNotChosen,
+				Detail: "requester " + claim.Requester + ", agent " + claim.Agent}
+			if !isApproved(csr) {
+				others = append(others, candidate{csr: csr, claim: claim})
+			}
 		case isApproved(csr):
-			approved = append(approved, c)
+			approved = append(approved, candidate{csr: csr, claim: claim})
 		default:
-			pending = append(pending, c)
+			pending = append(pending, candidate{csr: csr, claim: claim})
 		}
+	}
+	for name, why := range res.Rejected {
+		log.V(1).Info("CSR not approved", "csr", name, "reason", why.Error())
 	}
 	for _, c := range approved {
 		res.AlreadyApproved = append(res.AlreadyApproved, c.csr.Name)
@@ -106,25 +157,31 @@ func Accept(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.In
 		return res, fmt.Errorf("%w %s (%d labelled CSRs rejected)", ErrNoCSR, wec, len(res.Rejected))
 	}
 	if len(pending) > 0 {
-		claimants := map[string]bool{}
-		for _, c := range slices.Concat(pending, approved) {
-			claimants[c.claimant()] = true
-		}
-		if len(claimants) > 1 {
-			names := make([]string, 0, len(claimants))
-			for k := range claimants {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			return res, fmt.Errorf("%w %s: %s", ErrAmbiguous, wec, strings.Join(names, "; "))
+		if amb := ambiguity(wec, slices.Concat(pending, approved)); amb != nil {
+			log.Info("competing claims, nothing approved", "claims", len(amb.Claims))
+			return res, amb
 		}
 	}
+	if opts.DenyOthers {
+		for _, c := range others {
+			did, err := decide(ctx, kube, c, wec, opts.CSRPolicy, certificatesv1.CertificateDenied)
+			if err != nil {
+				return res, err
+			}
+			if did {
+				log.Info("denied competing CSR", "csr", c.csr.Name, "requester", c.claim.Requester, "agent", c.claim.Agent)
+				res.Denied = append(res.Denied, c.csr.Name)
+			}
+		}
+		sort.Strings(res.Denied)
+	}
 	for _, c := range pending {
-		did, err := approveCSR(ctx, kube, c.csr.Name, wec)
+		did, err := decide(ctx, kube, c, wec, opts.CSRPolicy, certificatesv1.CertificateApproved)
 		if err != nil {
 			return res, err
 		}
 		if did {
+			log.Info("approved CSR", "csr", c.csr.Name, "requester", c.claim.Requester, "agent", c.claim.Agent, "key", c.claim.KeyFingerprint)
 			res.Approved = append(res.Approved, c.csr.Name)
 		} else {
 			res.AlreadyApproved = append(res.AlreadyApproved, c.csr.Name)
@@ -135,163 +192,31 @@ func Accept(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.In
 	if err := setHubAcceptsClient(ctx, ocm, wec, true); err != nil {
 		return res, err
 	}
+	log.Info("accepted", "approved", res.Approved)
 	res.Accepted = true
 	return res, nil
 }
 
-// checkCSR returns the candidate for csr, or why it must not be approved for wec.
-func checkCSR(csr *certificatesv1.CertificateSigningRequest, wec string, opts AcceptOptions) (candidate, string) {
-	if csr.Labels[clusterv1.ClusterNameLabelKey] != wec {
-		return candidate{}, "label does not name the WEC"
-	}
-	if csr.Spec.SignerName != certificatesv1.KubeAPIServerClientSignerName {
-		return candidate{}, "signer " + csr.Spec.SignerName + " is not " + certificatesv1.KubeAPIServerClientSignerName
-	}
-	if !isBootstrapRequester(csr.Spec.Username, csr.Spec.Groups, opts.ExtraBootstrapUsers) {
-		return candidate{}, "requester " + csr.Spec.Username + " is not a bootstrap identity"
-	}
-	if opts.Requester != "" && csr.Spec.Username != opts.Requester {
-		return candidate{}, "requester " + csr.Spec.Username + " is not the one named by the caller"
-	}
-	agent, err := agentFromRequest(csr.Spec.Request, wec)
-	if err != nil {
-		return candidate{}, err.Error()
-	}
-	if opts.Agent != "" && agent != opts.Agent {
-		return candidate{}, "agent " + agent + " is not the one named by the caller"
-	}
-	return candidate{csr: csr, agent: agent}, ""
+// chooses reports whether the caller's choice (CSR, Requester, Agent) admits claim.
+func (o AcceptOptions) chooses(c Claim) bool {
+	return (o.CSR == "" || c.CSR == o.CSR) &&
+		(o.Requester == "" || c.Requester == o.Requester) &&
+		(o.Agent == "" || c.Agent == o.Agent)
 }
 
-const (
-	// subjectPrefix starts every OCM agent identity.
-	subjectPrefix = "system:open-cluster-management:"
-	// ManagedClustersGroup is the optional organization every OCM agent certificate may carry.
-	ManagedClustersGroup = "system:open-cluster-management:managed-clusters"
-)
-
-// agentFromRequest parses a PEM certificate request and returns the agent name when its subject
-// is exactly CN=system:open-cluster-management:<wec>:<agent> with O=system:open-cluster-management:<wec>
-// (and optionally [ManagedClustersGroup]); otherwise an error saying what is wrong.
-func agentFromRequest(request []byte, wec string) (string, error) {
-	block, _ := pem.Decode(request)
-	if block == nil || block.Type != "CERTIFICATE REQUEST" {
-		return "", errors.New("request is not a PEM CERTIFICATE REQUEST")
+// ambiguity returns the competing claims when cands hold more than one claimant, else nil.
+func ambiguity(wec string, cands []candidate) *AmbiguousError {
+	claimants := map[string]bool{}
+	for _, c := range cands {
+		claimants[c.claimant()] = true
 	}
-	cr, err := x509.ParseCertificateRequest(block.Bytes)
-	if err != nil {
-		return "", fmt.Errorf("request does not parse: %w", err)
+	if len(claimants) < 2 {
+		return nil
 	}
-	if err := cr.CheckSignature(); err != nil {
-		return "", fmt.Errorf("request signature: %w", err)
+	claims := make([]Claim, len(cands))
+	for i, c := range cands {
+		claims[i] = c.claim
 	}
-	clusterOrg := subjectPrefix + wec
-	agent, ok := strings.CutPrefix(cr.Subject.CommonName, clusterOrg+":")
-	if !ok || agent == "" || strings.Contains(agent, ":") {
-		return "", fmt.Errorf("subject CN %q is not %s:<agent>", cr.Subject.CommonName, clusterOrg)
-	}
-	hasClusterOrg := false
-	for _, o := range cr.Subject.Organization {
-		switch o {
-		case clusterOrg:
-			hasClusterOrg = true
-		case ManagedClustersGroup:
-		default:
-			return "", fmt.Errorf("subject organization %q is not allowed", o)
-		}
-	}
-	if !hasClusterOrg {
-		return "", fmt.Errorf("subject organization lacks %s", clusterOrg)
-	}
-	if len(cr.DNSNames)+len(cr.IPAddresses)+len(cr.EmailAddresses)+len(cr.URIs) > 0 {
-		return "", errors.New("request carries subject alternative names")
-	}
-	return agent, nil
-}
-
-// isBootstrapRequester reports whether a CSR requester is trusted to start a registration.
-func isBootstrapRequester(user string, groups, extra []string) bool {
-	switch user {
-	case "system:serviceaccount:" + BootstrapNamespace + ":" + BootstrapServiceAccount,
-		"system:serviceaccount:" + BootstrapNamespace + ":" + ClusteradmBootstrapServiceAccount:
-		return true
-	}
-	if strings.HasPrefix(user, bootstrapTokenUserPrefix) && len(user) > len(bootstrapTokenUserPrefix) &&
-		slices.Contains(groups, BootstrapTokenGroup) {
-		return true
-	}
-	return slices.Contains(extra, user)
-}
-
-func isApproved(csr *certificatesv1.CertificateSigningRequest) bool {
-	return hasCondition(csr, certificatesv1.CertificateApproved)
-}
-
-func isDenied(csr *certificatesv1.CertificateSigningRequest) bool {
-	return hasCondition(csr, certificatesv1.CertificateDenied) || hasCondition(csr, certificatesv1.CertificateFailed)
-}
-
-func hasCondition(csr *certificatesv1.CertificateSigningRequest, t certificatesv1.RequestConditionType) bool {
-	for _, c := range csr.Status.Conditions {
-		if c.Type == t && c.Status != corev1.ConditionFalse {
-			return true
-		}
-	}
-	return false
-}
-
-// approveCSR adds the Approved condition, re-reading on conflict. It reports false when the CSR
-// turned out approved already, and refuses one that got denied meanwhile.
-func approveCSR(ctx context.Context, kube kubernetes.Interface, name, wec string) (bool, error) {
-	csrs := kube.CertificatesV1().CertificateSigningRequests()
-	did := false
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		csr, err := csrs.Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if isApproved(csr) {
-			did = false
-			return nil
-		}
-		if isDenied(csr) {
-			return fmt.Errorf("CSR %s was denied meanwhile", name)
-		}
-		csr.Status.Conditions = append(csr.Status.Conditions, certificatesv1.CertificateSigningRequestCondition{
-			Type:           certificatesv1.CertificateApproved,
-			Status:         corev1.ConditionTrue,
-			Reason:         ApproveReason,
-			Message:        "approved by wecforge for WEC " + wec,
-			LastUpdateTime: metav1.Now(),
-		})
-		_, err = csrs.UpdateApproval(ctx, name, csr, metav1.UpdateOptions{})
-		did = err == nil
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("approve CSR %s of WEC %s: %w", name, wec, err)
-	}
-	return did, nil
-}
-
-// setHubAcceptsClient writes spec.hubAcceptsClient, re-reading on conflict; no write when it
-// already has the value.
-func setHubAcceptsClient(ctx context.Context, ocm clusterclient.Interface, wec string, accept bool) error {
-	mcs := ocm.ClusterV1().ManagedClusters()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		mc, err := mcs.Get(ctx, wec, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if mc.Spec.HubAcceptsClient == accept {
-			return nil
-		}
-		mc.Spec.HubAcceptsClient = accept
-		_, err = mcs.Update(ctx, mc, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("set hubAcceptsClient=%t on ManagedCluster %s: %w", accept, wec, err)
-	}
-	return nil
+	sort.Slice(claims, func(i, j int) bool { return claims[i].CSR < claims[j].CSR })
+	return &AmbiguousError{WEC: wec, Claims: claims}
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -23,17 +26,26 @@ import (
 // deregistration, all against the real API server, as an admin.
 func TestLifecycle(t *testing.T) {
 	hub := admin(t)
-	runLifecycle(t, hub, "flow-1")
+	runLifecycle(t, team{joining: hub, accepting: hub, operating: hub}, "flow-1")
 }
 
-// runLifecycle is the whole flow with hub's clients doing the hub side; it is shared with the
-// least-privilege test.
-func runLifecycle(t *testing.T, hub clients, wec string) {
-	ctx := testContext(t)
-	events := startInventory(t, hub)
+// team are the clients that do the hub side of the flow, one per registry role.
+type team struct{ joining, accepting, operating clients }
+
+// runLifecycle is the whole flow, each step done by the role whose job it is; it is shared with
+// the least-privilege test, which passes one identity per role.
+func runLifecycle(t *testing.T, tm team, wec string) {
+	var logMu sync.Mutex
+	var logged []string
+	ctx := logr.NewContext(testContext(t), funcr.New(func(prefix, args string) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		logged = append(logged, prefix+" "+args)
+	}, funcr.Options{Verbosity: 1}))
+	events := startInventory(t, tm.operating)
 
 	// Token and join material.
-	tok, err := registry.BootstrapToken(ctx, hub.kube, registry.TokenOptions{TTL: 20 * time.Minute})
+	tok, err := registry.BootstrapToken(ctx, tm.joining.kube, registry.TokenOptions{TTL: 20 * time.Minute})
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Value)
 	assert.Equal(t, "serviceaccount/open-cluster-management/agent-registration-bootstrap", tok.Source)
@@ -55,11 +67,11 @@ func runLifecycle(t *testing.T, hub clients, wec string) {
 		Cluster: wec, Agent: "agent-1", HubURL: "https://" + wec + ".example:6443",
 	})
 	require.NoError(t, err)
-	csr, err := hub.kube.CertificatesV1().CertificateSigningRequests().Get(ctx, csrName, metav1.GetOptions{})
+	csr, err := tm.accepting.kube.CertificatesV1().CertificateSigningRequests().Get(ctx, csrName, metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "system:serviceaccount:open-cluster-management:agent-registration-bootstrap", csr.Spec.Username)
 
-	st, err := registry.GetStatus(ctx, hub.ocm, wec)
+	st, err := registry.GetStatus(ctx, tm.operating.ocm, wec)
 	require.NoError(t, err)
 	assert.False(t, st.Accepted)
 	assert.False(t, st.Ready())
@@ -68,21 +80,26 @@ func runLifecycle(t *testing.T, hub clients, wec string) {
 	assert.Equal(t, wec, ev.New.Name())
 
 	// Accept, twice: the second call changes nothing.
-	res, err := registry.Accept(ctx, hub.kube, hub.ocm, wec, registry.AcceptOptions{})
+	res, err := registry.Accept(ctx, tm.accepting.kube, tm.accepting.ocm, wec, registry.AcceptOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{csrName}, res.Approved)
 	assert.True(t, res.Accepted)
-	assertApproved(t, hub, csrName, true)
-	res, err = registry.Accept(ctx, hub.kube, hub.ocm, wec, registry.AcceptOptions{})
+	assertApproved(t, tm.accepting, csrName, true)
+	logMu.Lock()
+	assert.True(t, slices.ContainsFunc(logged, func(l string) bool {
+		return strings.HasPrefix(l, "accept ") && strings.Contains(l, `"approved CSR"`) && strings.Contains(l, `"csr"="`+csrName+`"`)
+	}), "Accept logs through the context's logger: %q", logged)
+	logMu.Unlock()
+	res, err = registry.Accept(ctx, tm.accepting.kube, tm.accepting.ocm, wec, registry.AcceptOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, res.Approved)
 	assert.Equal(t, []string{csrName}, res.AlreadyApproved)
-	st, err = registry.GetStatus(ctx, hub.ocm, wec)
+	st, err = registry.GetStatus(ctx, tm.operating.ocm, wec)
 	require.NoError(t, err)
 	assert.True(t, st.Accepted)
 
 	// Labels.
-	mc, err := registry.Label(ctx, hub.ocm, wec, map[string]string{"region": "eu", "tier": "gold"})
+	mc, err := registry.Label(ctx, tm.operating.ocm, wec, map[string]string{"region": "eu", "tier": "gold"})
 	require.NoError(t, err)
 	assert.Equal(t, "eu", mc.Labels["region"])
 	ev = waitEvent(t, events, wec, registry.Updated)
@@ -92,29 +109,29 @@ func runLifecycle(t *testing.T, hub clients, wec string) {
 	assert.True(t, ok)
 	assert.Equal(t, "eu", v)
 
-	_, err = registry.Unlabel(ctx, hub.ocm, wec, "tier", "absent")
+	_, err = registry.Unlabel(ctx, tm.operating.ocm, wec, "tier", "absent")
 	require.NoError(t, err)
 	ev = waitEvent(t, events, wec, registry.Updated)
 	assert.Equal(t, []string{"tier"}, ev.Delta.Labels)
 
 	// Properties: create through a patch, replace, read back.
-	cm, err := registry.UpdateProperties(ctx, hub.kube, wec, map[string]string{"zone": "a"})
+	cm, err := registry.UpdateProperties(ctx, tm.operating.kube, wec, map[string]string{"zone": "a"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"zone": "a"}, cm.Data)
 	ev = waitEvent(t, events, wec, registry.Updated)
 	assert.Equal(t, []string{"zone"}, ev.Delta.ConfigMap)
 	assert.True(t, ev.New.HasConfigMap())
 
-	_, err = registry.SetProperties(ctx, hub.kube, wec, map[string]string{"zone": "b", "region": "us"})
+	_, err = registry.SetProperties(ctx, tm.operating.kube, wec, map[string]string{"zone": "b", "region": "us"})
 	require.NoError(t, err)
 	ev = waitEvent(t, events, wec, registry.Updated)
 	assert.Equal(t, []string{"region", "zone"}, ev.Delta.ConfigMap)
 	assert.Empty(t, ev.Delta.Labels)
-	cm, err = registry.GetProperties(ctx, hub.kube, wec)
+	cm, err = registry.GetProperties(ctx, tm.operating.kube, wec)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"zone": "b", "region": "us"}, cm.Data)
 
-	_, err = registry.UpdateProperties(ctx, hub.kube, wec, map[string]string{"size": "l"}, "region")
+	_, err = registry.UpdateProperties(ctx, tm.operating.kube, wec, map[string]string{"size": "l"}, "region")
 	require.NoError(t, err)
 	ev = waitEvent(t, events, wec, registry.Updated)
 	assert.Equal(t, []string{"region", "size"}, ev.Delta.ConfigMap)
@@ -122,19 +139,19 @@ func runLifecycle(t *testing.T, hub clients, wec string) {
 	// Status as the agent and hub controller would report it after the join.
 	require.NoError(t, agentsim.MarkJoined(ctx, newClients(t, adminConfig).ocm, wec))
 	require.Eventually(t, func() bool {
-		st, err = registry.GetStatus(ctx, hub.ocm, wec)
+		st, err = registry.GetStatus(ctx, tm.operating.ocm, wec)
 		return err == nil && st.Ready()
 	}, 10*time.Second, 50*time.Millisecond)
-	all, err := registry.ListStatus(ctx, hub.ocm, "region=eu")
+	all, err := registry.ListStatus(ctx, tm.operating.ocm, "region=eu")
 	require.NoError(t, err)
 	assert.True(t, slices.ContainsFunc(all, func(s registry.Status) bool { return s.Name == wec }))
 
 	// Deregister: everything goes, and a second call is fine.
-	require.NoError(t, registry.Deregister(ctx, hub.kube, hub.ocm, wec, registry.DeregisterOptions{}))
-	require.NoError(t, registry.Deregister(ctx, hub.kube, hub.ocm, wec, registry.DeregisterOptions{}))
-	_, err = registry.GetStatus(ctx, hub.ocm, wec)
+	require.NoError(t, registry.Deregister(ctx, tm.operating.kube, tm.operating.ocm, wec, registry.DeregisterOptions{}))
+	require.NoError(t, registry.Deregister(ctx, tm.operating.kube, tm.operating.ocm, wec, registry.DeregisterOptions{}))
+	_, err = registry.GetStatus(ctx, tm.operating.ocm, wec)
 	assert.True(t, apierrors.IsNotFound(err), "got %v", err)
-	_, err = registry.GetProperties(ctx, hub.kube, wec)
+	_, err = registry.GetProperties(ctx, tm.operating.kube, wec)
 	assert.True(t, apierrors.IsNotFound(err), "got %v", err)
 	// The two informers may report the ConfigMap's deletion first (an Updated event).
 	ev = waitEvent(t, events, wec, registry.Updated, registry.Deleted)

@@ -2,118 +2,214 @@ package registry_test
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	authenticationv1 "k8s.io/api/authentication/v1"
-	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/agentsim"
 	"github.com/wecforge/wecforge/registry"
 )
 
+// rulesOf returns every rule granted to role, with the namespace it applies in ("" for
+// cluster-wide).
+func rulesOf(rb registry.RBAC, role registry.Role) map[string][]rbacv1.PolicyRule {
+	mine := rb.For(role)
+	out := map[string][]rbacv1.PolicyRule{}
+	for _, b := range mine.ClusterRoleBindings {
+		for _, r := range mine.ClusterRoles {
+			if r.Name == b.RoleRef.Name {
+				out[""] = append(out[""], r.Rules...)
+			}
+		}
+	}
+	for _, b := range mine.RoleBindings {
+		for _, r := range mine.Roles {
+			if r.Name == b.RoleRef.Name && r.Namespace == b.Namespace && b.RoleRef.Kind == "Role" {
+				out[b.Namespace] = append(out[b.Namespace], r.Rules...)
+			}
+		}
+	}
+	return out
+}
+
+func grants(rules map[string][]rbacv1.PolicyRule, resource string, verbs ...string) bool {
+	for _, rs := range rules {
+		for _, r := range rs {
+			if slices.Contains(r.Resources, resource) && slices.ContainsFunc(verbs, func(v string) bool { return slices.Contains(r.Verbs, v) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestRBACObjects checks the shipped roles statically: one identity per role, no wildcard, no
+// role that both obtains bootstrap credentials and approves CSRs, Secrets only by name.
 func TestRBACObjects(t *testing.T) {
 	rb, err := registry.RBACObjects()
 	require.NoError(t, err)
-	assert.Len(t, rb.ClusterRoles, 4)
-	require.Len(t, rb.ClusterRoleBindings, 1)
-	assert.Equal(t, "wecforge:registry", rb.ClusterRoleBindings[0].RoleRef.Name)
-	namespaces := map[string]string{}
-	for _, b := range rb.RoleBindings {
-		namespaces[b.Name] = b.Namespace
-		require.Len(t, b.Subjects, 1)
-		assert.Equal(t, registry.RBACSubjectName, b.Subjects[0].Name)
-	}
-	assert.Equal(t, map[string]string{
-		"wecforge:registry:properties":              customization.PropertiesNamespace,
-		"wecforge:registry:bootstrap-token":         registry.BootstrapNamespace,
-		"wecforge:registry:bootstrap-token-secrets": metav1.NamespaceSystem,
-	}, namespaces)
 	assert.Contains(t, string(registry.RBACManifest()), "kind: ClusterRole")
-}
-
-// TestLeastPrivilege runs the whole lifecycle as a ServiceAccount bound exactly as rbac.yaml
-// says, with a real token, and checks that the same identity cannot reach beyond it.
-func TestLeastPrivilege(t *testing.T) {
-	hub := admin(t)
-	ctx := testContext(t)
-	for _, ns := range []string{registry.RBACSubjectNamespace, customization.PropertiesNamespace} {
-		_, err := hub.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-		if !apierrors.IsAlreadyExists(err) {
-			require.NoError(t, err)
+	total := 0
+	for _, role := range registry.Roles() {
+		mine := rb.For(role)
+		total += len(mine.ClusterRoles) + len(mine.ClusterRoleBindings) + len(mine.Roles) + len(mine.RoleBindings)
+		for _, s := range slices.Concat(subjectsOf(mine)...) {
+			assert.Equal(t, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: role.ServiceAccount(), Namespace: registry.RBACSubjectNamespace}, s, "role %s", role)
+		}
+		rules := rulesOf(rb, role)
+		require.NotEmpty(t, rules, "role %s grants nothing", role)
+		credentials := grants(rules, "serviceaccounts/token", "create") || grants(rules, "secrets", "get", "list", "watch")
+		approves := grants(rules, "certificatesigningrequests/approval", "update", "patch") || grants(rules, "signers", "approve")
+		assert.False(t, credentials && approves, "role %s both obtains bootstrap credentials and approves CSRs", role)
+		assert.False(t, grants(rules, "certificatesigningrequests", "create"), "role %s creates CSRs", role)
+		for ns, rs := range rules {
+			for _, r := range rs {
+				for _, f := range [][]string{r.APIGroups, r.Resources, r.Verbs} {
+					assert.NotContains(t, f, "*", "role %s in %q: %+v", role, ns, r)
+				}
+				if slices.Contains(r.Resources, "secrets") {
+					assert.NotEmpty(t, r.ResourceNames, "role %s reads Secrets not by name", role)
+					assert.Equal(t, []string{"get"}, r.Verbs)
+					assert.Equal(t, metav1.NamespaceSystem, ns)
+				}
+				if slices.Contains(r.Resources, "serviceaccounts/token") {
+					assert.Equal(t, []string{registry.BootstrapServiceAccount, registry.ClusteradmBootstrapServiceAccount}, r.ResourceNames)
+					assert.Equal(t, registry.BootstrapNamespace, ns)
+				}
+				if slices.Contains(r.Resources, "configmaps") {
+					assert.Equal(t, customization.PropertiesNamespace, ns)
+				}
+			}
 		}
 	}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: registry.RBACSubjectName, Namespace: registry.RBACSubjectNamespace}}
-	_, err := hub.kube.CoreV1().ServiceAccounts(sa.Namespace).Create(ctx, sa, metav1.CreateOptions{})
-	require.NoError(t, err)
-	rb, err := registry.RBACObjects()
-	require.NoError(t, err)
-	for i := range rb.ClusterRoles {
-		_, err := hub.kube.RbacV1().ClusterRoles().Create(ctx, &rb.ClusterRoles[i], metav1.CreateOptions{})
-		require.NoError(t, err)
-	}
-	for i := range rb.ClusterRoleBindings {
-		_, err := hub.kube.RbacV1().ClusterRoleBindings().Create(ctx, &rb.ClusterRoleBindings[i], metav1.CreateOptions{})
-		require.NoError(t, err)
-	}
-	for i := range rb.RoleBindings {
-		b := &rb.RoleBindings[i]
-		_, err := hub.kube.RbacV1().RoleBindings(b.Namespace).Create(ctx, b, metav1.CreateOptions{})
-		require.NoError(t, err)
-	}
-	tr, err := hub.kube.CoreV1().ServiceAccounts(sa.Namespace).CreateToken(ctx, sa.Name, &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	cfg := rest.AnonymousClientConfig(adminConfig)
-	cfg.BearerToken = tr.Status.Token
-	limited := newClients(t, cfg)
-	require.Eventually(t, func() bool { // RBAC reaches the authorizer through its own informers
-		_, err := registry.ListStatus(ctx, limited.ocm, "")
-		return err == nil
-	}, 10*time.Second, 100*time.Millisecond)
+	assert.Equal(t, len(rb.ClusterRoles)+len(rb.ClusterRoleBindings)+len(rb.Roles)+len(rb.RoleBindings), total,
+		"every object belongs to exactly one role")
+	assert.True(t, grants(rulesOf(rb, registry.RoleJoining), "serviceaccounts/token", "create"))
+	assert.True(t, grants(rulesOf(rb, registry.RoleAccepting), "signers", "approve"))
+	assert.True(t, grants(rulesOf(rb, registry.RoleOperating), "manifestworks", "create"))
+}
 
-	runLifecycle(t, limited, "rbac-1")
+func subjectsOf(rb registry.RBAC) [][]rbacv1.Subject {
+	var out [][]rbacv1.Subject
+	for _, b := range rb.ClusterRoleBindings {
+		out = append(out, b.Subjects)
+	}
+	for _, b := range rb.RoleBindings {
+		out = append(out, b.Subjects)
+	}
+	return out
+}
 
-	t.Run("bootstrap token secret", func(t *testing.T) {
-		createBootstrapSecret(t, hub, "rbac01", time.Time{}, agentGroups)
-		tok, err := registry.BootstrapTokenFromSecret(ctx, limited.kube, time.Now())
+var installRBACOnce sync.Once
+
+// installRBAC applies rbac.yaml to the package's API server once, with the ServiceAccounts it
+// binds and the namespaces it needs.
+func installRBAC(t *testing.T) {
+	hub := admin(t)
+	installRBACOnce.Do(func() {
+		ctx := testContext(t)
+		require.NoError(t, agentsim.InstallRBAC(ctx, hub.kube))
+		// RBAC reaches the authorizer through its own informers: wait for the last binding.
+		op := as(t, registry.RoleOperating)
+		require.Eventually(t, func() bool {
+			_, err := registry.GetProperties(ctx, op.kube, "absent")
+			return apierrors.IsNotFound(err)
+		}, 10*time.Second, 100*time.Millisecond)
+	})
+}
+
+// as returns clients impersonating the ServiceAccount rbac.yaml binds to role.
+func as(t *testing.T, role registry.Role) clients {
+	return newClients(t, agentsim.ImpersonateRole(adminConfig, role))
+}
+
+// TestLeastPrivilege runs the whole lifecycle with each step done by the ServiceAccount of its
+// role, bound exactly as rbac.yaml says, and checks what each identity must not do.
+func TestLeastPrivilege(t *testing.T) {
+	installRBAC(t)
+	hub := admin(t)
+	ctx := testContext(t)
+	joining, accepting, operating := as(t, registry.RoleJoining), as(t, registry.RoleAccepting), as(t, registry.RoleOperating)
+
+	runLifecycle(t, team{joining: joining, accepting: accepting, operating: operating}, "rbac-1")
+
+	t.Run("bootstrap token secret by name", func(t *testing.T) {
+		createBootstrapSecret(t, hub, registry.DefaultBootstrapTokenID, time.Time{}, agentGroups)
+		tok, err := registry.BootstrapTokenFromSecret(ctx, joining.kube, time.Now())
 		require.NoError(t, err)
-		assert.Contains(t, tok.Source, "secret/kube-system/bootstrap-token-")
+		assert.Equal(t, "secret/kube-system/bootstrap-token-ocmhub", tok.Source)
 	})
 
 	denied := []struct {
 		name string
-		call func(ctx context.Context) error
+		who  clients
+		call func(ctx context.Context, c clients) error
 	}{
-		{"configmaps elsewhere", func(ctx context.Context) error {
-			_, err := limited.kube.CoreV1().ConfigMaps(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{})
+		{"joining: other Secrets by name", joining, func(ctx context.Context, c clients) error {
+			_, err := registry.BootstrapTokenFromSecret(ctx, c.kube, time.Now(), "rbac01")
 			return err
 		}},
-		{"secrets read", func(ctx context.Context) error {
-			_, err := limited.kube.CoreV1().Secrets(metav1.NamespaceSystem).Get(ctx, "bootstrap-token-rbac01", metav1.GetOptions{})
+		{"joining: list Secrets", joining, func(ctx context.Context, c clients) error {
+			_, err := c.kube.CoreV1().Secrets(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{})
 			return err
 		}},
-		{"token for another ServiceAccount", func(ctx context.Context) error {
-			_, err := registry.BootstrapToken(ctx, limited.kube, registry.TokenOptions{ServiceAccount: "default"})
+		{"joining: token for another ServiceAccount", joining, func(ctx context.Context, c clients) error {
+			_, err := registry.BootstrapToken(ctx, c.kube, registry.TokenOptions{ServiceAccount: "default"})
 			return err
 		}},
-		{"namespace creation", func(ctx context.Context) error {
-			return registry.EnsurePropertiesNamespace(ctx, limited.kube)
+		{"joining: accept", joining, func(ctx context.Context, c clients) error {
+			_, err := registry.Accept(ctx, c.kube, c.ocm, "rbac-1", registry.AcceptOptions{})
+			return err
 		}},
-		{"ManagedCluster status", func(ctx context.Context) error {
-			_, err := limited.ocm.ClusterV1().ManagedClusters().UpdateStatus(ctx,
+		{"joining: labels", joining, func(ctx context.Context, c clients) error {
+			_, err := registry.Label(ctx, c.ocm, "rbac-1", map[string]string{"a": "b"})
+			return err
+		}},
+		{"accepting: bootstrap token", accepting, func(ctx context.Context, c clients) error {
+			_, err := registry.BootstrapToken(ctx, c.kube, registry.TokenOptions{})
+			return err
+		}},
+		{"accepting: bootstrap token Secret", accepting, func(ctx context.Context, c clients) error {
+			_, err := registry.BootstrapTokenFromSecret(ctx, c.kube, time.Now())
+			return err
+		}},
+		{"accepting: properties", accepting, func(ctx context.Context, c clients) error {
+			_, err := registry.SetProperties(ctx, c.kube, "rbac-1", map[string]string{"a": "b"})
+			return err
+		}},
+		{"operating: bootstrap token", operating, func(ctx context.Context, c clients) error {
+			_, err := registry.BootstrapToken(ctx, c.kube, registry.TokenOptions{})
+			return err
+		}},
+		{"operating: list CSRs", operating, func(ctx context.Context, c clients) error {
+			_, err := c.kube.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+			return err
+		}},
+		{"operating: ConfigMaps elsewhere", operating, func(ctx context.Context, c clients) error {
+			_, err := c.kube.CoreV1().ConfigMaps(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{})
+			return err
+		}},
+		{"operating: namespace creation", operating, func(ctx context.Context, c clients) error {
+			return registry.EnsurePropertiesNamespace(ctx, c.kube)
+		}},
+		{"operating: ManagedCluster status", operating, func(ctx context.Context, c clients) error {
+			_, err := c.ocm.ClusterV1().ManagedClusters().UpdateStatus(ctx,
 				&clusterv1.ManagedCluster{ObjectMeta: metav1.ObjectMeta{Name: "rbac-1"}}, metav1.UpdateOptions{})
 			return err
 		}},
 	}
 	for _, tc := range denied {
 		t.Run("forbidden "+tc.name, func(t *testing.T) {
-			err := tc.call(ctx)
+			err := tc.call(ctx, tc.who)
 			assert.True(t, apierrors.IsForbidden(err), "got %v", err)
 		})
 	}

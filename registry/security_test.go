@@ -2,6 +2,9 @@ package registry_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +39,7 @@ type attempt struct {
 	as      identity
 	req     agentsim.Request
 	approve bool // whether the CSR must end up approved
+	deny    bool // whether the CSR must end up denied
 }
 
 // TestAcceptSecurity registers CSRs as various identities and checks which ones Accept approves;
@@ -43,6 +47,11 @@ type attempt struct {
 func TestAcceptSecurity(t *testing.T) {
 	hub := admin(t)
 	good := func(wec, agent string) agentsim.Request { return agentsim.Request{Cluster: wec, Agent: agent} }
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	keyed := func(wec, agent string) agentsim.Request {
+		return agentsim.Request{Cluster: wec, Agent: agent, Key: key}
+	}
 	cases := []struct {
 		name     string
 		wec      string
@@ -143,12 +152,31 @@ func TestAcceptSecurity(t *testing.T) {
 		opts:     registry.AcceptOptions{Requester: "system:bootstrap:abc123"},
 		accepted: true,
 	}, {
-		name: "a retry by the same agent is approved too",
+		name: "a retry by the same agent with the same key is approved too",
 		wec:  "sec-retry",
 		attempts: []attempt{
-			{as: bootstrapSA(agentsim.BootstrapSA), req: good("sec-retry", "a1"), approve: true},
-			{as: bootstrapSA(agentsim.BootstrapSA), req: good("sec-retry", "a1"), approve: true},
+			{as: bootstrapSA(agentsim.BootstrapSA), req: keyed("sec-retry", "a1"), approve: true},
+			{as: bootstrapSA(agentsim.BootstrapSA), req: keyed("sec-retry", "a1"), approve: true},
 		},
+		accepted: true,
+	}, {
+		name: "one agent name with two keys is refused",
+		wec:  "sec-two-keys",
+		attempts: []attempt{
+			{as: bootstrapSA(agentsim.BootstrapSA), req: good("sec-two-keys", "a1")},
+			{as: bootstrapSA(agentsim.BootstrapSA), req: good("sec-two-keys", "a1")},
+		},
+		wantErr: registry.ErrAmbiguous,
+	}, {
+		name: "naming the requester and denying the others resolves a competing bootstrap token",
+		wec:  "sec-deny-others",
+		attempts: []attempt{
+			{as: bootstrapSA(agentsim.BootstrapSA), req: good("sec-deny-others", "a1"), approve: true},
+			{as: user("system:bootstrap:abc123", agentsim.BootstrapTokenGroup), req: good("sec-deny-others", "a1"), deny: true},
+			// Not acceptable at all: left untouched, never denied by Accept.
+			{as: user("mallory", "system:masters"), req: good("sec-deny-others", "a1")},
+		},
+		opts:     registry.AcceptOptions{Requester: "system:serviceaccount:open-cluster-management:agent-registration-bootstrap", DenyOthers: true},
 		accepted: true,
 	}}
 	for _, tc := range cases {
@@ -170,7 +198,7 @@ func TestAcceptSecurity(t *testing.T) {
 			assert.Equal(t, tc.accepted, res.Accepted)
 			for i, a := range tc.attempts {
 				assertApproved(t, hub, names[i], a.approve)
-				assertNotDenied(t, hub, names[i])
+				assertDenied(t, hub, names[i], a.deny)
 			}
 			st, err := registry.GetStatus(ctx, hub.ocm, tc.wec)
 			if apierrors.IsNotFound(err) {
@@ -206,7 +234,7 @@ func TestAcceptSkipsDenied(t *testing.T) {
 
 	res, err := registry.Accept(ctx, hub.kube, hub.ocm, "sec-denied", registry.AcceptOptions{})
 	require.ErrorIs(t, err, registry.ErrNoCSR)
-	assert.Contains(t, res.Rejected, name)
+	require.ErrorIs(t, res.Rejected[name], registry.ErrCSRDenied)
 	assertApproved(t, hub, name, false)
 }
 
@@ -222,11 +250,17 @@ func TestAcceptMissingCluster(t *testing.T) {
 	assertApproved(t, hub, name, false)
 }
 
-func assertNotDenied(t *testing.T, c clients, name string) {
+// assertDenied checks whether a CSR carries the Denied condition that Accept writes.
+func assertDenied(t *testing.T, c clients, name string, want bool) {
 	t.Helper()
 	csr, err := c.kube.CertificatesV1().CertificateSigningRequests().Get(context.Background(), name, metav1.GetOptions{})
 	require.NoError(t, err)
+	denied := false
 	for _, cond := range csr.Status.Conditions {
-		assert.NotEqual(t, certificatesv1.CertificateDenied, cond.Type)
+		if cond.Type == certificatesv1.CertificateDenied {
+			denied = true
+			assert.Equal(t, registry.DenyReason, cond.Reason)
+		}
 	}
+	assert.Equal(t, want, denied, "CSR %s conditions %+v", name, csr.Status.Conditions)
 }

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -60,7 +62,8 @@ type TokenOptions struct {
 
 // BootstrapToken issues a time-bound token for the bootstrap ServiceAccount through the
 // TokenRequest API. The ServiceAccount must exist (clusteradm init or the hub's installer makes
-// it). Safe for concurrent use; the API server's errors pass through wrapped.
+// it). It logs the issue (never the token) through the logr.Logger in ctx. Safe for concurrent
+// use; the API server's errors pass through wrapped.
 func BootstrapToken(ctx context.Context, kube kubernetes.Interface, opts TokenOptions) (Token, error) {
 	ns := defaultString(opts.Namespace, BootstrapNamespace)
 	sa := defaultString(opts.ServiceAccount, BootstrapServiceAccount)
@@ -79,6 +82,8 @@ func BootstrapToken(ctx context.Context, kube kubernetes.Interface, opts TokenOp
 	if err != nil {
 		return Token{}, fmt.Errorf("request a token for serviceaccount %s/%s: %w", ns, sa, err)
 	}
+	logr.FromContextOrDiscard(ctx).WithName("bootstrap-token").Info("token issued",
+		"serviceAccount", ns+"/"+sa, "expires", got.Status.ExpirationTimestamp.Time)
 	return Token{
 		Value:     got.Status.Token,
 		ExpiresAt: got.Status.ExpirationTimestamp.Time,
@@ -86,23 +91,37 @@ func BootstrapToken(ctx context.Context, kube kubernetes.Interface, opts TokenOp
 	}, nil
 }
 
-// BootstrapTokenFromSecret returns the newest bootstrap-token Secret in kube-system that can
+// DefaultBootstrapTokenID is the token id of the bootstrap-token Secret that OCM's
+// cluster-manager creates in bootstrap-token mode (Secret kube-system/bootstrap-token-ocmhub).
+const DefaultBootstrapTokenID = "ocmhub"
+
+// BootstrapTokenFromSecret reads the bootstrap-token Secrets kube-system/bootstrap-token-<id>
+// for the given token ids (default: [DefaultBootstrapTokenID]) and returns the newest that can
 // authenticate, has not expired at now, and adds the group [BootstrapTokenGroup]; the token is
-// "<token-id>.<token-secret>". It returns an error wrapping [ErrNoBootstrapToken] when there is
-// none. Safe for concurrent use.
-func BootstrapTokenFromSecret(ctx context.Context, kube kubernetes.Interface, now time.Time) (Token, error) {
-	list, err := kube.CoreV1().Secrets(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{
-		FieldSelector: "type=" + string(corev1.SecretTypeBootstrapToken),
-	})
-	if err != nil {
-		return Token{}, fmt.Errorf("list bootstrap-token secrets: %w", err)
+// "<token-id>.<token-secret>". It reads each Secret by name, never lists, so the joining role
+// needs get on those names only. Missing Secrets are skipped; it returns an error wrapping
+// [ErrNoBootstrapToken] when none is usable, and the API server's error (wrapped) for anything
+// else, e.g. Forbidden. Safe for concurrent use.
+func BootstrapTokenFromSecret(ctx context.Context, kube kubernetes.Interface, now time.Time, ids ...string) (Token, error) {
+	if len(ids) == 0 {
+		ids = []string{DefaultBootstrapTokenID}
 	}
+	log := logr.FromContextOrDiscard(ctx).WithName("bootstrap-token")
 	var best *corev1.Secret
 	var bestExpiry time.Time
-	for i := range list.Items {
-		s := &list.Items[i]
+	for _, id := range ids {
+		name := "bootstrap-token-" + id
+		s, err := kube.CoreV1().Secrets(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			log.V(1).Info("bootstrap-token Secret not found", "secret", name)
+			continue
+		}
+		if err != nil {
+			return Token{}, fmt.Errorf("get bootstrap-token secret %s/%s: %w", metav1.NamespaceSystem, name, err)
+		}
 		expiry, ok := usableBootstrapSecret(s, now)
 		if !ok {
+			log.V(1).Info("bootstrap-token Secret unusable", "secret", name)
 			continue
 		}
 		if best == nil || s.CreationTimestamp.After(best.CreationTimestamp.Time) ||
@@ -111,8 +130,10 @@ func BootstrapTokenFromSecret(ctx context.Context, kube kubernetes.Interface, no
 		}
 	}
 	if best == nil {
-		return Token{}, fmt.Errorf("%w in namespace %s with group %s", ErrNoBootstrapToken, metav1.NamespaceSystem, BootstrapTokenGroup)
+		return Token{}, fmt.Errorf("%w among %s/bootstrap-token-{%s} with group %s", ErrNoBootstrapToken,
+			metav1.NamespaceSystem, strings.Join(ids, ","), BootstrapTokenGroup)
 	}
+	log.Info("bootstrap token read", "secret", best.Name)
 	return Token{
 		Value:     string(best.Data["token-id"]) + "." + string(best.Data["token-secret"]),
 		ExpiresAt: bestExpiry,

@@ -53,7 +53,7 @@ func TestBootstrapTokenFromSecret(t *testing.T) {
 	createBootstrapSecret(t, hub, "cccccc", now.Add(-time.Minute), agentGroups)
 	createBootstrapSecret(t, hub, "dddddd", time.Time{}, "system:bootstrappers:kubeadm:default-node-token")
 
-	tok, err := registry.BootstrapTokenFromSecret(ctx, hub.kube, now)
+	tok, err := registry.BootstrapTokenFromSecret(ctx, hub.kube, now, "aaaaaa", "bbbbbb", "cccccc", "dddddd", "absent")
 	require.NoError(t, err)
 	assert.Equal(t, "bbbbbb.0123456789abcdef", tok.Value)
 	assert.True(t, tok.ExpiresAt.IsZero())
@@ -61,11 +61,11 @@ func TestBootstrapTokenFromSecret(t *testing.T) {
 
 	// Two hours on, only the token without expiry is left; past every token, none.
 	require.NoError(t, hub.kube.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, "bootstrap-token-bbbbbb", metav1.DeleteOptions{}))
-	tok, err = registry.BootstrapTokenFromSecret(ctx, hub.kube, now)
+	tok, err = registry.BootstrapTokenFromSecret(ctx, hub.kube, now, "aaaaaa", "bbbbbb", "cccccc", "dddddd", "absent")
 	require.NoError(t, err)
 	assert.Equal(t, "aaaaaa.0123456789abcdef", tok.Value)
 	assert.WithinDuration(t, now.Add(time.Hour), tok.ExpiresAt, time.Second)
-	_, err = registry.BootstrapTokenFromSecret(ctx, hub.kube, now.Add(2*time.Hour))
+	_, err = registry.BootstrapTokenFromSecret(ctx, hub.kube, now.Add(2*time.Hour), "aaaaaa", "bbbbbb", "cccccc", "dddddd")
 	assert.ErrorIs(t, err, registry.ErrNoBootstrapToken)
 }
 

@@ -5,12 +5,19 @@
 // Usage:
 //
 //	go run ./examples/register [--kubeconfig FILE] [--context NAME] --wec NAME
-//	    [--simulate-agent] [--install-bootstrap] [--keep] [--timeout 5m]
+//	    [--simulate-agent] [--install-bootstrap] [--install-rbac] [--split-roles]
+//	    [--keep] [--timeout 5m]
 //
 // Against a real hub, run the printed clusteradm join command on the WEC and this program
 // accepts the WEC when its agent's CSR arrives. Where no agent can run (a bare API server with
 // OCM's CRDs), --simulate-agent registers as OCM's agent would, with the bootstrap token, and
 // --install-bootstrap creates the bootstrap identity as clusteradm init would.
+//
+// With --split-roles each step runs as the identity of its registry role, by impersonating the
+// ServiceAccounts that registry's rbac.yaml binds (the kubeconfig's user must be allowed to
+// impersonate them): the token as wecforge-joining, the accept as wecforge-accepting, labels,
+// properties, status, inventory and deregistration as wecforge-operating. --install-rbac
+// applies rbac.yaml and those ServiceAccounts first.
 package main
 
 import (
@@ -24,10 +31,8 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 
 	"github.com/wecforge/wecforge/internal/agentsim"
 	"github.com/wecforge/wecforge/registry"
@@ -45,7 +50,8 @@ func main() {
 // config is the parsed command line.
 type config struct {
 	kubeconfig, context, wec, bootstrapSA string
-	simulate, install, keep               bool
+	simulate, install, installRBAC, split bool
+	keep                                  bool
 	timeout                               time.Duration
 }
 
@@ -59,6 +65,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.bootstrapSA, "bootstrap-sa", registry.BootstrapServiceAccount, "bootstrap ServiceAccount in "+registry.BootstrapNamespace)
 	fs.BoolVar(&c.simulate, "simulate-agent", false, "register as OCM's agent would, instead of waiting for a real one")
 	fs.BoolVar(&c.install, "install-bootstrap", false, "create the bootstrap identity as clusteradm init would")
+	fs.BoolVar(&c.installRBAC, "install-rbac", false, "apply registry's rbac.yaml and the ServiceAccounts it binds")
+	fs.BoolVar(&c.split, "split-roles", false, "run each step as the ServiceAccount of its registry role (impersonation)")
 	fs.BoolVar(&c.keep, "keep", false, "leave the WEC registered at the end")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Minute, "how long to wait for the agent")
 	if err := fs.Parse(args); err != nil {
@@ -99,24 +107,32 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w", err)
 	}
-	kube, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	ocm, err := clusterclient.NewForConfig(cfg)
+	admin, err := newHubClients(cfg)
 	if err != nil {
 		return err
 	}
 	if c.install {
-		if err := agentsim.InstallBootstrap(ctx, kube); err != nil {
+		if err := agentsim.InstallBootstrap(ctx, admin.kube); err != nil {
 			return err
 		}
+	}
+	if c.installRBAC {
+		if err := agentsim.InstallRBAC(ctx, admin.kube); err != nil {
+			return err
+		}
+	}
+	ids := identities{joining: admin, accepting: admin, operating: admin}
+	if c.split {
+		if ids, err = splitIdentities(ctx, cfg); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "running each step as its role's ServiceAccount in", registry.RBACSubjectNamespace)
 	}
 
 	// Watch the WEC from the start: every step below shows up as an event.
 	invCtx, stopInventory := context.WithCancel(ctx)
 	defer stopInventory()
-	inv, err := registry.NewInventory(kube, ocm, registry.InventoryOptions{
+	inv, err := registry.NewInventory(ids.operating.kube, ids.operating.ocm, registry.InventoryOptions{
 		Handler: func(ev registry.Event) {
 			if ev.Name == c.wec {
 				fmt.Fprintf(out, "  event %s %s labels=%v configMap=%v properties=%v\n",
@@ -133,14 +149,14 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 		return errors.New("inventory did not sync")
 	}
 
-	if err := join(ctx, c, cfg, kube, ocm, out); err != nil {
+	if err := join(ctx, c, cfg, ids, out); err != nil {
 		return err
 	}
-	if err := configure(ctx, c, kube, ocm, inv, out); err != nil {
+	if err := configure(ctx, c, ids.operating, inv, out); err != nil {
 		return err
 	}
 	if !c.keep {
-		if err := registry.Deregister(ctx, kube, ocm, c.wec, registry.DeregisterOptions{}); err != nil {
+		if err := registry.Deregister(ctx, ids.operating.kube, ids.operating.ocm, c.wec, registry.DeregisterOptions{}); err != nil {
 			return err
 		}
 		if err := waitFor(ctx, 10*time.Second, func() bool { _, ok := inv.Get(c.wec); return !ok }); err != nil {

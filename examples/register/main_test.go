@@ -31,26 +31,42 @@ func kubeconfigFile(t *testing.T) string {
 	return path
 }
 
-// TestRun walks the whole lifecycle with a simulated agent against the real API server.
+// TestRun walks the whole lifecycle with a simulated agent against the real API server, once
+// as the kubeconfig's admin and once with each step run by the ServiceAccount of its registry
+// role, bound as rbac.yaml says.
 func TestRun(t *testing.T) {
 	kubeconfig := kubeconfigFile(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	err := run(ctx, []string{"--kubeconfig", kubeconfig, "--wec", "example-1",
-		"--simulate-agent", "--install-bootstrap", "--timeout", "20s"}, &out)
-	require.NoError(t, err, out.String())
-	got := out.String()
-	for _, want := range []string{
-		"token from serviceaccount/open-cluster-management/agent-registration-bootstrap",
-		"join command (on the WEC): clusteradm join --hub-token '<token>' --hub-apiserver https://127.0.0.1:",
-		"simulated agent created CSR example-1-",
-		"accepted example-1: approved [example-1-",
-		"event Added example-1",
-		"property region=eu-west-1 (from configMap.data)",
-		"deregistered example-1",
+	for _, tc := range []struct {
+		name, wec string
+		flags     []string
+	}{
+		{"admin", "example-1", nil},
+		{"split roles", "example-2", []string{"--install-rbac", "--split-roles"}},
 	} {
-		assert.Contains(t, got, want)
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			var out bytes.Buffer
+			args := append([]string{"--kubeconfig", kubeconfig, "--wec", tc.wec,
+				"--simulate-agent", "--install-bootstrap", "--timeout", "20s"}, tc.flags...)
+			err := run(ctx, args, &out)
+			require.NoError(t, err, out.String())
+			got := out.String()
+			for _, want := range []string{
+				"token from serviceaccount/open-cluster-management/agent-registration-bootstrap",
+				"join command (on the WEC): clusteradm join --hub-token '<token>' --hub-apiserver https://127.0.0.1:",
+				"simulated agent created CSR " + tc.wec + "-",
+				"accepted " + tc.wec + ": approved [" + tc.wec + "-",
+				"event Added " + tc.wec,
+				"property region=eu-west-1 (from configMap.data)",
+				"deregistered " + tc.wec,
+			} {
+				assert.Contains(t, got, want)
+			}
+			if tc.flags != nil {
+				assert.Contains(t, got, "running each step as its role's ServiceAccount in wecforge-system")
+			}
+		})
 	}
 }
 

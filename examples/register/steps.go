@@ -10,6 +10,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -19,10 +20,54 @@ import (
 	"github.com/wecforge/wecforge/registry"
 )
 
-// join issues the token, prints the join material, lets the agent register (simulated or real)
-// and accepts the WEC.
-func join(ctx context.Context, c config, cfg *rest.Config, kube kubernetes.Interface, ocm clusterclient.Interface, out io.Writer) error {
-	tok, err := registry.BootstrapToken(ctx, kube, registry.TokenOptions{ServiceAccount: c.bootstrapSA})
+// hubClients are the typed hub clients of one identity.
+type hubClients struct {
+	kube kubernetes.Interface
+	ocm  clusterclient.Interface
+}
+
+func newHubClients(cfg *rest.Config) (hubClients, error) {
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return hubClients{}, err
+	}
+	ocm, err := clusterclient.NewForConfig(cfg)
+	if err != nil {
+		return hubClients{}, err
+	}
+	return hubClients{kube: kube, ocm: ocm}, nil
+}
+
+// identities are the clients each registry role's steps use.
+type identities struct{ joining, accepting, operating hubClients }
+
+// splitIdentities impersonates the ServiceAccount of each role and waits until the API
+// server's authorizer knows their bindings.
+func splitIdentities(ctx context.Context, cfg *rest.Config) (identities, error) {
+	var ids identities
+	for role, dst := range map[registry.Role]*hubClients{
+		registry.RoleJoining: &ids.joining, registry.RoleAccepting: &ids.accepting, registry.RoleOperating: &ids.operating,
+	} {
+		hc, err := newHubClients(agentsim.ImpersonateRole(cfg, role))
+		if err != nil {
+			return ids, err
+		}
+		*dst = hc
+	}
+	err := waitFor(ctx, 30*time.Second, func() bool {
+		_, err := ids.operating.ocm.ClusterV1().ManagedClusters().List(ctx, metav1.ListOptions{Limit: 1})
+		return !apierrors.IsForbidden(err)
+	})
+	if err != nil {
+		return ids, fmt.Errorf("the operating role's bindings never took effect: %w", err)
+	}
+	return ids, nil
+}
+
+// join issues the token (joining role), prints the join material, lets the agent register
+// (simulated or real) and accepts the WEC (accepting role).
+func join(ctx context.Context, c config, cfg *rest.Config, ids identities, out io.Writer) error {
+	tok, err := registry.BootstrapToken(ctx, ids.joining.kube, registry.TokenOptions{ServiceAccount: c.bootstrapSA})
 	if err != nil {
 		return err
 	}
@@ -65,7 +110,7 @@ func join(ctx context.Context, c config, cfg *rest.Config, kube kubernetes.Inter
 
 	var res registry.AcceptResult
 	err = waitFor(ctx, c.timeout, func() bool {
-		res, err = registry.Accept(ctx, kube, ocm, c.wec, registry.AcceptOptions{})
+		res, err = registry.Accept(ctx, ids.accepting.kube, ids.accepting.ocm, c.wec, registry.AcceptOptions{})
 		return err == nil || !retryable(err)
 	})
 	if err == nil && !res.Accepted {
@@ -84,8 +129,10 @@ func retryable(err error) bool {
 	return errors.Is(err, registry.ErrNoCSR) || apierrors.IsNotFound(err)
 }
 
-// configure labels the WEC, writes its properties and shows status and the inventory snapshot.
-func configure(ctx context.Context, c config, kube kubernetes.Interface, ocm clusterclient.Interface, inv *registry.Inventory, out io.Writer) error {
+// configure labels the WEC, writes its properties and shows status and the inventory snapshot
+// (operating role).
+func configure(ctx context.Context, c config, op hubClients, inv *registry.Inventory, out io.Writer) error {
+	kube, ocm := op.kube, op.ocm
 	if _, err := registry.Label(ctx, ocm, c.wec, map[string]string{"location-group": "edge", "region": "eu-west"}); err != nil {
 		return err
 	}

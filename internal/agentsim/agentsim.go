@@ -17,6 +17,7 @@ package agentsim
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -24,6 +25,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"net"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,6 +60,76 @@ type Request struct {
 	Labels map[string]string
 	// SkipManagedCluster does not create the ManagedCluster.
 	SkipManagedCluster bool
+	// Key signs the request; nil means a fresh ECDSA P-256 key, as OCM's agent makes. Reuse
+	// one key to play an agent that retries with the key it already has.
+	Key crypto.Signer
+	// DNSNames, IPAddresses, EmailAddresses and ExtraExtensions go into the request as asked.
+	DNSNames        []string
+	IPAddresses     []net.IP
+	EmailAddresses  []string
+	ExtraExtensions []pkix.Extension
+	// ExtraNames are appended to the subject (e.g. an organizational unit, a second CN).
+	ExtraNames []pkix.AttributeTypeAndValue
+	// RawRequest, when set, is spec.request verbatim: no key or request is made.
+	RawRequest []byte
+	// Usages override spec.usages; nil means OCM's (digital signature, key encipherment,
+	// client auth).
+	Usages []certificatesv1.KeyUsage
+	// SignerName overrides spec.signerName; empty means kubernetes.io/kube-apiserver-client.
+	SignerName string
+	// ExpirationSeconds is spec.expirationSeconds; nil, as OCM's agent sends by default.
+	ExpirationSeconds *int32
+}
+
+// OCMUsages are the usages OCM's registration agent (v1.0.0) requests, in its order.
+func OCMUsages() []certificatesv1.KeyUsage {
+	return []certificatesv1.KeyUsage{
+		certificatesv1.UsageDigitalSignature,
+		certificatesv1.UsageKeyEncipherment,
+		certificatesv1.UsageClientAuth,
+	}
+}
+
+// NewCSR builds, without a client, the CSR object r describes, as OCM's agent would create it
+// (spec.username and groups are for the API server to set). The result is the caller's.
+func NewCSR(r Request) (*certificatesv1.CertificateSigningRequest, error) {
+	pemReq := r.RawRequest
+	if pemReq == nil {
+		cn := r.CommonName
+		if cn == "" {
+			cn = SubjectPrefix + r.Cluster + ":" + r.Agent
+		}
+		orgs := r.Organization
+		if orgs == nil {
+			orgs = []string{SubjectPrefix + r.Cluster, ManagedClustersGroup}
+		}
+		var err error
+		pemReq, err = certificateRequest(r, pkix.Name{CommonName: cn, Organization: orgs, ExtraNames: r.ExtraNames})
+		if err != nil {
+			return nil, err
+		}
+	}
+	labels := r.Labels
+	if labels == nil {
+		labels = map[string]string{clusterv1.ClusterNameLabelKey: r.Cluster}
+	}
+	usages := r.Usages
+	if usages == nil {
+		usages = OCMUsages()
+	}
+	signer := r.SignerName
+	if signer == "" {
+		signer = certificatesv1.KubeAPIServerClientSignerName
+	}
+	return &certificatesv1.CertificateSigningRequest{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: r.Cluster + "-", Labels: labels},
+		Spec: certificatesv1.CertificateSigningRequestSpec{
+			Request:           pemReq,
+			SignerName:        signer,
+			Usages:            usages,
+			ExpirationSeconds: r.ExpirationSeconds,
+		},
+	}, nil
 }
 
 // Register creates the ManagedCluster (unless it exists) and a CSR through the given clients,
@@ -76,33 +148,9 @@ func Register(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.
 			return "", fmt.Errorf("agent %s: create ManagedCluster: %w", r.Agent, err)
 		}
 	}
-	cn := r.CommonName
-	if cn == "" {
-		cn = SubjectPrefix + r.Cluster + ":" + r.Agent
-	}
-	orgs := r.Organization
-	if orgs == nil {
-		orgs = []string{SubjectPrefix + r.Cluster, ManagedClustersGroup}
-	}
-	pemReq, err := certificateRequest(pkix.Name{CommonName: cn, Organization: orgs})
+	csr, err := NewCSR(r)
 	if err != nil {
 		return "", err
-	}
-	labels := r.Labels
-	if labels == nil {
-		labels = map[string]string{clusterv1.ClusterNameLabelKey: r.Cluster}
-	}
-	csr := &certificatesv1.CertificateSigningRequest{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: r.Cluster + "-", Labels: labels},
-		Spec: certificatesv1.CertificateSigningRequestSpec{
-			Request:    pemReq,
-			SignerName: certificatesv1.KubeAPIServerClientSignerName,
-			Usages: []certificatesv1.KeyUsage{
-				certificatesv1.UsageDigitalSignature,
-				certificatesv1.UsageKeyEncipherment,
-				certificatesv1.UsageClientAuth,
-			},
-		},
 	}
 	got, err := kube.CertificatesV1().CertificateSigningRequests().Create(ctx, csr, metav1.CreateOptions{})
 	if err != nil {
@@ -111,12 +159,22 @@ func Register(ctx context.Context, kube kubernetes.Interface, ocm clusterclient.
 	return got.Name, nil
 }
 
-func certificateRequest(subject pkix.Name) ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
+func certificateRequest(r Request, subject pkix.Name) ([]byte, error) {
+	key := r.Key
+	if key == nil {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("generate key: %w", err)
+		}
+		key = k
 	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: subject}, key)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:         subject,
+		DNSNames:        r.DNSNames,
+		IPAddresses:     r.IPAddresses,
+		EmailAddresses:  r.EmailAddresses,
+		ExtraExtensions: r.ExtraExtensions,
+	}, key)
 	if err != nil {
 		return nil, fmt.Errorf("create certificate request: %w", err)
 	}

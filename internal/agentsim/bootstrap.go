@@ -10,6 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/registry"
 )
 
 // Bootstrap identity names, as OCM and clusteradm use them.
@@ -83,4 +86,66 @@ func Impersonate(admin *rest.Config, user string, groups ...string) *rest.Config
 	cfg := rest.CopyConfig(admin)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
 	return cfg
+}
+
+// InstallRBAC applies the registry's split roles (registry.RBACObjects) to the hub: the
+// namespaces they live in, one ServiceAccount per role in registry.RBACSubjectNamespace, and
+// every Role, ClusterRole and binding. Objects that exist are left as they are. The client must
+// be allowed to create RBAC objects (and to hold the rights it grants).
+func InstallRBAC(ctx context.Context, kube kubernetes.Interface) error {
+	create := func(what string, err error) error {
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("install registry RBAC: %s: %w", what, err)
+		}
+		return nil
+	}
+	for _, ns := range []string{registry.RBACSubjectNamespace, customization.PropertiesNamespace, BootstrapNamespace} {
+		_, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+		if err := create("namespace "+ns, err); err != nil {
+			return err
+		}
+	}
+	for _, role := range registry.Roles() {
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: role.ServiceAccount(), Namespace: registry.RBACSubjectNamespace}}
+		_, err := kube.CoreV1().ServiceAccounts(sa.Namespace).Create(ctx, sa, metav1.CreateOptions{})
+		if err := create("serviceaccount "+sa.Name, err); err != nil {
+			return err
+		}
+	}
+	rb, err := registry.RBACObjects()
+	if err != nil {
+		return err
+	}
+	rbac := kube.RbacV1()
+	for i := range rb.ClusterRoles {
+		_, err := rbac.ClusterRoles().Create(ctx, &rb.ClusterRoles[i], metav1.CreateOptions{})
+		if err := create("clusterrole "+rb.ClusterRoles[i].Name, err); err != nil {
+			return err
+		}
+	}
+	for i := range rb.ClusterRoleBindings {
+		_, err := rbac.ClusterRoleBindings().Create(ctx, &rb.ClusterRoleBindings[i], metav1.CreateOptions{})
+		if err := create("clusterrolebinding "+rb.ClusterRoleBindings[i].Name, err); err != nil {
+			return err
+		}
+	}
+	for i := range rb.Roles {
+		_, err := rbac.Roles(rb.Roles[i].Namespace).Create(ctx, &rb.Roles[i], metav1.CreateOptions{})
+		if err := create("role "+rb.Roles[i].Namespace+"/"+rb.Roles[i].Name, err); err != nil {
+			return err
+		}
+	}
+	for i := range rb.RoleBindings {
+		_, err := rbac.RoleBindings(rb.RoleBindings[i].Namespace).Create(ctx, &rb.RoleBindings[i], metav1.CreateOptions{})
+		if err := create("rolebinding "+rb.RoleBindings[i].Namespace+"/"+rb.RoleBindings[i].Name, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ImpersonateRole returns a copy of admin that acts as the ServiceAccount registry's rbac.yaml
+// binds to role.
+func ImpersonateRole(admin *rest.Config, role registry.Role) *rest.Config {
+	return ImpersonateServiceAccount(admin, registry.RBACSubjectNamespace, role.ServiceAccount())
 }

@@ -33,13 +33,16 @@ type fleet struct {
 	spokes map[string]*e2e.Spoke
 	agents map[string]*e2e.RegistrationAgent
 	start  time.Time
+	// roles are the hub identities of registry's split roles, set by the first join step.
+	roles roles
 
 	controller *loop.Controller
 	deliverer  *delivery.Deliverer
 }
 
 // TestE2EFleet runs the whole path with OCM's own agents: a hub and two WECs join through
-// wecforge's token, bootstrap-kubeconfig and accept helpers; the transport loop renders the demo
+// wecforge's token, bootstrap-kubeconfig and accept helpers, each run by the identity of its
+// registry role (joining, accepting, operating) bound as registry's rbac.yaml says; the transport loop renders the demo
 // workload and delivers it as ManifestWorks; property edits, an oversized object set and a
 // relabel reach the WECs' own API servers.
 func TestE2EFleet(t *testing.T) {

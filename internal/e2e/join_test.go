@@ -11,17 +11,77 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/internal/agentsim"
 	"github.com/wecforge/wecforge/internal/e2e"
 	"github.com/wecforge/wecforge/registry"
 )
 
-func bootstrapKubeconfig(t *testing.T, ctx context.Context, hub *e2e.Hub, wec string) []byte {
+// roles are the hub clients of the registry's split roles: each impersonates the
+// ServiceAccount that registry's rbac.yaml binds to its role, so the join below runs with
+// exactly the rights each step's role has.
+type roles struct {
+	joining, accepting, operating roleClients
+}
+
+type roleClients struct {
+	Kube kubernetes.Interface
+	OCM  clusterclient.Interface
+}
+
+// splitRoles installs registry's rbac.yaml on the hub and returns clients for each role.
+func splitRoles(t *testing.T, ctx context.Context, hub *e2e.Hub) roles {
 	t.Helper()
-	token, err := registry.BootstrapToken(ctx, hub.Kube, registry.TokenOptions{ServiceAccount: registry.ClusteradmBootstrapServiceAccount})
+	require.NoError(t, agentsim.InstallRBAC(ctx, hub.Kube))
+	mk := func(role registry.Role) roleClients {
+		cfg := agentsim.ImpersonateRole(hub.Config, role)
+		kube, err := kubernetes.NewForConfig(cfg)
+		require.NoError(t, err)
+		ocm, err := clusterclient.NewForConfig(cfg)
+		require.NoError(t, err)
+		return roleClients{Kube: kube, OCM: ocm}
+	}
+	r := roles{joining: mk(registry.RoleJoining), accepting: mk(registry.RoleAccepting), operating: mk(registry.RoleOperating)}
+	// RBAC reaches the authorizer through its own informers.
+	require.NoError(t, waitAllowed(ctx, r))
+	return r
+}
+
+// waitAllowed waits until each role can do a read of its own job.
+func waitAllowed(ctx context.Context, r roles) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		_, err1 := r.accepting.Kube.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{Limit: 1})
+		_, err2 := r.operating.OCM.ClusterV1().ManagedClusters().List(ctx, metav1.ListOptions{Limit: 1})
+		_, err3 := r.operating.Kube.CoreV1().ConfigMaps(customization.PropertiesNamespace).List(ctx, metav1.ListOptions{Limit: 1})
+		if errors.Join(err1, err2, err3) == nil {
+			return nil
+		}
+		for _, err := range []error{err1, err2, err3} {
+			if err != nil && !apierrors.IsForbidden(err) {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// bootstrapKubeconfig makes a WEC's bootstrap kubeconfig with wecforge's helpers, as the
+// joining role.
+func bootstrapKubeconfig(t *testing.T, ctx context.Context, f *fleet, wec string) []byte {
+	t.Helper()
+	token, err := registry.BootstrapToken(ctx, f.roles.joining.Kube, registry.TokenOptions{ServiceAccount: registry.ClusteradmBootstrapServiceAccount})
 	require.NoError(t, err)
-	info, err := registry.HubFromRESTConfig(hub.Config)
+	info, err := registry.HubFromRESTConfig(f.hub.Config)
 	require.NoError(t, err)
 	kc, err := registry.BootstrapKubeconfig(info, token.Value, wec)
 	require.NoError(t, err)
@@ -57,7 +117,8 @@ func conditionTypes(csr certificatesv1.CertificateSigningRequest) []string {
 }
 
 func testAcceptNeedsTheAgentNamed(t *testing.T, ctx context.Context, f *fleet) {
-	kc := bootstrapKubeconfig(t, ctx, f.hub, "cluster1")
+	f.roles = splitRoles(t, ctx, f.hub)
+	kc := bootstrapKubeconfig(t, ctx, f, "cluster1")
 	s1 := f.spokes["cluster1"]
 	real, err := s1.StartRegistrationAgent(kc, "agent-cluster1", "hub-kubeconfig-secret")
 	require.NoError(t, err)
@@ -79,8 +140,11 @@ func testAcceptNeedsTheAgentNamed(t *testing.T, ctx context.Context, f *fleet) {
 	}))
 
 	// Two agents claim cluster1: accepting without naming one approves nothing.
-	res, err := registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster1", registry.AcceptOptions{})
+	res, err := registry.Accept(ctx, f.roles.accepting.Kube, f.roles.accepting.OCM, "cluster1", registry.AcceptOptions{})
 	require.ErrorIs(t, err, registry.ErrAmbiguous)
+	var amb *registry.AmbiguousError
+	require.ErrorAs(t, err, &amb)
+	assert.Len(t, amb.Claims, 2)
 	assert.Empty(t, res.Approved)
 	assert.Contains(t, err.Error(), "agent-cluster1")
 	assert.Contains(t, err.Error(), "intruder")
@@ -94,11 +158,12 @@ func testAcceptNeedsTheAgentNamed(t *testing.T, ctx context.Context, f *fleet) {
 	assert.False(t, mc.Spec.HubAcceptsClient)
 
 	// Naming the agent approves exactly its CSR.
-	res, err = registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster1", registry.AcceptOptions{Agent: "agent-cluster1"})
+	res, err = registry.Accept(ctx, f.roles.accepting.Kube, f.roles.accepting.OCM, "cluster1", registry.AcceptOptions{Agent: "agent-cluster1"})
 	require.NoError(t, err)
 	assert.True(t, res.Accepted)
 	assert.Equal(t, []string{csrs["agent-cluster1"].Name}, res.Approved)
-	assert.Contains(t, res.Rejected[csrs["intruder"].Name], "intruder")
+	require.ErrorIs(t, res.Rejected[csrs["intruder"].Name], registry.ErrCSRNotChosen)
+	assert.ErrorContains(t, res.Rejected[csrs["intruder"].Name], "intruder")
 	csrs, err = csrsOf(ctx, f, "cluster1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Approved=True"}, conditionTypes(csrs["agent-cluster1"]))
@@ -116,11 +181,11 @@ func testAcceptNeedsTheAgentNamed(t *testing.T, ctx context.Context, f *fleet) {
 
 func testJoin(t *testing.T, ctx context.Context, f *fleet) {
 	s2 := f.spokes["cluster2"]
-	a2, err := s2.StartRegistrationAgent(bootstrapKubeconfig(t, ctx, f.hub, "cluster2"), "agent-cluster2", "hub-kubeconfig-secret")
+	a2, err := s2.StartRegistrationAgent(bootstrapKubeconfig(t, ctx, f, "cluster2"), "agent-cluster2", "hub-kubeconfig-secret")
 	require.NoError(t, err)
 	f.agents["cluster2"] = a2
 	require.NoError(t, f.env.Eventually(ctx, "accept cluster2", 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
-		_, err := registry.Accept(ctx, f.hub.Kube, f.hub.OCM, "cluster2", registry.AcceptOptions{})
+		_, err := registry.Accept(ctx, f.roles.accepting.Kube, f.roles.accepting.OCM, "cluster2", registry.AcceptOptions{})
 		if errors.Is(err, registry.ErrNoCSR) || apierrors.IsNotFound(err) {
 			return false, err
 		}
@@ -129,19 +194,19 @@ func testJoin(t *testing.T, ctx context.Context, f *fleet) {
 	}))
 
 	for name, region := range map[string]string{"cluster1": "east", "cluster2": "west"} {
-		_, err := registry.Label(ctx, f.hub.OCM, name, map[string]string{"region": region})
+		_, err := registry.Label(ctx, f.roles.operating.OCM, name, map[string]string{"region": region})
 		require.NoError(t, err)
-		_, err = registry.SetProperties(ctx, f.hub.Kube, name, map[string]string{"zone": region[:1] + "1"})
+		_, err = registry.SetProperties(ctx, f.roles.operating.Kube, name, map[string]string{"zone": region[:1] + "1"})
 		require.NoError(t, err)
 		_, err = f.spokes[name].StartWorkAgent(ctx, f.agents[name])
 		require.NoError(t, err)
 	}
 	for _, name := range []string{"cluster1", "cluster2"} {
 		require.NoError(t, f.env.Eventually(ctx, name+" Available", 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
-			st, err := registry.GetStatus(ctx, f.hub.OCM, name)
+			st, err := registry.GetStatus(ctx, f.roles.operating.OCM, name)
 			return err == nil && st.Ready(), err
 		}))
-		st, err := registry.GetStatus(ctx, f.hub.OCM, name)
+		st, err := registry.GetStatus(ctx, f.roles.operating.OCM, name)
 		require.NoError(t, err)
 		t.Logf("%s", st)
 		assert.Equal(t, metav1.ConditionTrue, st.Available)
