@@ -53,6 +53,7 @@ type agentHub struct {
 
 func newAgentHub(ns string) *agentHub {
 	h := &agentHub{
+		//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 		cs: fake.NewSimpleClientset(), ns: ns,
 		owners: map[transform.ObjectRef]map[string]bool{}, content: map[transform.ObjectRef]string{},
 		applied: map[string]map[transform.ObjectRef]string{}, deleted: map[string]bool{},

@@ -92,6 +92,7 @@ func mc(name string, lbls map[string]string) *clusterv1.ManagedCluster {
 // when the test ends.
 func startLoop(t *testing.T, cfg Config, clusters []runtime.Object, works []runtime.Object, src *source, before ...func(*fakeHub)) *fakeHub {
 	t.Helper()
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 	h := &fakeHub{ocm: clusterfake.NewSimpleClientset(clusters...), work: workfake.NewSimpleClientset(works...), src: src}
 	var err error
 	h.d, err = delivery.New(h.work, delivery.Options{})
@@ -100,7 +101,7 @@ func startLoop(t *testing.T, cfg Config, clusters []runtime.Object, works []runt
 	require.NoError(t, err)
 	sel, err := labels.Parse("region=east")
 	require.NoError(t, err)
-	cfg.Kube, cfg.OCM, cfg.Deliverer, cfg.Pipeline, cfg.Source = kubefake.NewSimpleClientset(), h.ocm, h.d, p, src
+	cfg.Kube, cfg.OCM, cfg.Deliverer, cfg.Pipeline, cfg.Source = kubefake.NewClientset(), h.ocm, h.d, p, src
 	cfg.Clusters, cfg.SourceKey, cfg.Log = sel, "guard", testr.New(t)
 	h.c, err = New(cfg)
 	require.NoError(t, err)
@@ -203,6 +204,7 @@ func TestLoopSourceDeleteIsACause(t *testing.T) {
 // (nothing was seen deleted): the shrink is refused, the objects stay, and it is confirmed
 // once it has persisted for ShrinkConfirmAfter.
 func TestLoopShrinkWithoutCause(t *testing.T) {
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 	work := workfake.NewSimpleClientset()
 	d, err := delivery.New(work, delivery.Options{})
 	require.NoError(t, err)
@@ -235,6 +237,7 @@ func TestLoopShrinkWithoutCause(t *testing.T) {
 // TestLoopRestartSweep: works of this source key in WECs that are no longer targets — or no
 // longer exist — are removed after the grace; targets and other keys are untouched.
 func TestLoopRestartSweep(t *testing.T) {
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 	work := workfake.NewSimpleClientset()
 	d, err := delivery.New(work, delivery.Options{})
 	require.NoError(t, err)
