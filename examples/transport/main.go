@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
@@ -42,6 +43,10 @@ type flags struct {
 	sourceKey        string
 	maxBytes         int
 	verbosity        int
+	relabelGrace     time.Duration
+	shrinkAfter      time.Duration
+	moveTimeout      time.Duration
+	workers          int
 }
 
 func main() {
@@ -56,7 +61,11 @@ func main() {
 	fs.StringVar(&f.clusters, "clusters", "", "label selector choosing the target WECs (empty: all)")
 	fs.StringVar(&f.sourceKey, "source-key", "transport", "name under which this controller's ManifestWorks are kept")
 	fs.IntVar(&f.maxBytes, "max-bytes", delivery.DefaultMaxBytes, "size budget of one ManifestWork")
-	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (1 logs every processed change)")
+	fs.IntVar(&f.verbosity, "v", 0, "log verbosity (1 logs every processed change and every ManifestWork write)")
+	fs.DurationVar(&f.relabelGrace, "relabel-grace", loop.DefaultRelabelGrace, "how long a WEC must stay out of the target set before its works are deleted; a label flap within it changes nothing")
+	fs.DurationVar(&f.shrinkAfter, "shrink-confirm-after", loop.DefaultShrinkConfirmAfter, "how long a much smaller delivery without an observed cause must persist before objects are removed")
+	fs.DurationVar(&f.moveTimeout, "move-timeout", delivery.DefaultMoveTimeout, "how long to wait for the work agent to apply the receiving ManifestWork of a moving object")
+	fs.IntVar(&f.workers, "workers", loop.DefaultWorkers, "WECs delivered at once")
 	_ = fs.Parse(os.Args[1:])
 
 	log := funcr.New(func(prefix, args string) {
@@ -131,14 +140,15 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--clusters: %w", err)
 	}
-	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes})
+	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout})
 	if err != nil {
 		return err
 	}
 	c, err := loop.New(loop.Config{
 		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
-		CreateOnly: loop.CreateOnlyByAnnotation,
+		CreateOnly:   loop.CreateOnlyByAnnotation,
+		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
 	})
 	if err != nil {
 		return err

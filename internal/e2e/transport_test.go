@@ -59,7 +59,7 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 	require.Empty(t, warnings)
 	nsObjs, err := loop.ReadObjects(td("namespace.yaml"))
 	require.NoError(t, err)
-	f.deliverer, err = delivery.New(f.hub.Work, delivery.Options{})
+	f.deliverer, err = delivery.New(f.hub.Work, delivery.Options{MoveTimeout: time.Minute, MovePollInterval: 100 * time.Millisecond})
 	require.NoError(t, err)
 	sel, err := labels.Parse("region in (east,west)")
 	require.NoError(t, err)
@@ -70,6 +70,10 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 		SourceKey:  sourceKey,
 		CreateOnly: loop.CreateOnlyByAnnotation,
 		Log:        fileLogger(f.t, f.env),
+		// Set explicitly so the relabel step stays fast: cluster1's works go 1 s after it
+		// leaves the target set; no step here shrinks a delivery without a cause.
+		RelabelGrace:       time.Second,
+		ShrinkConfirmAfter: time.Minute,
 	})
 	require.NoError(t, err)
 	f.controller = c
@@ -301,7 +305,17 @@ func testSplit(t *testing.T, ctx context.Context, f *fleet) {
 
 func testRelabel(t *testing.T, ctx context.Context, f *fleet) {
 	gens2 := workGenerations(t, ctx, f, "cluster2")
+	// A flap shorter than the relabel grace (1 s here) changes nothing.
+	gens1 := workGenerations(t, ctx, f, "cluster1")
 	_, err := registry.Label(ctx, f.hub.OCM, "cluster1", map[string]string{"region": "north"})
+	require.NoError(t, err)
+	_, err = registry.Label(ctx, f.hub.OCM, "cluster1", map[string]string{"region": "east"})
+	require.NoError(t, err)
+	time.Sleep(1500 * time.Millisecond)
+	assert.Equal(t, gens1, workGenerations(t, ctx, f, "cluster1"), "a label flap within the grace leaves cluster1's works alone")
+	assert.Equal(t, []string{"cluster1", "cluster2"}, f.controller.Delivered())
+
+	_, err = registry.Label(ctx, f.hub.OCM, "cluster1", map[string]string{"region": "north"})
 	require.NoError(t, err)
 	require.NoError(t, f.env.Eventually(ctx, "cluster1's works deleted", time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
 		return len(workVersions(t, ctx, f, "cluster1")) == 0, nil

@@ -63,7 +63,7 @@ func TestApplyReconcile(t *testing.T) {
 		{Object: configMap("apps", "settings", 10), CreateOnly: true},
 	}
 
-	rep, err := d.Apply(ctx, ns, "bp/web", objs)
+	rep, err := d.Apply(ctx, ns, "bp/web", objs, ApplyOptions{})
 	require.NoError(t, err)
 	require.Len(t, rep.Created, 1)
 	assert.Equal(t, 1, rep.Writes())
@@ -77,7 +77,7 @@ func TestApplyReconcile(t *testing.T) {
 	assert.Equal(t, "configmaps", created.Spec.ManifestConfigs[0].ResourceIdentifier.Resource)
 
 	t.Run("no-op render writes nothing", func(t *testing.T) {
-		rep, err := d.Apply(ctx, ns, "bp/web", objs)
+		rep, err := d.Apply(ctx, ns, "bp/web", objs, ApplyOptions{})
 		require.NoError(t, err)
 		assert.Zero(t, rep.Writes())
 		assert.Equal(t, []string{created.Name}, rep.Unchanged)
@@ -86,7 +86,7 @@ func TestApplyReconcile(t *testing.T) {
 
 	t.Run("changed content updates", func(t *testing.T) {
 		changed := []Object{{Object: deployment("apps", "web", "registry.west/nginx:1")}, objs[1]}
-		rep, err := d.Apply(ctx, ns, "bp/web", changed)
+		rep, err := d.Apply(ctx, ns, "bp/web", changed, ApplyOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []string{created.Name}, rep.Updated)
 		got := listWorks(t, work, ns)[created.Name]
@@ -99,14 +99,14 @@ func TestApplyReconcile(t *testing.T) {
 		cur.Labels["team"] = "blue"
 		_, err := work.WorkV1().ManifestWorks(ns).Update(ctx, cur, metav1.UpdateOptions{})
 		require.NoError(t, err)
-		rep, err := d.Apply(ctx, ns, "bp/web", objs)
+		rep, err := d.Apply(ctx, ns, "bp/web", objs, ApplyOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, []string{created.Name}, rep.Updated)
 		assert.Equal(t, "blue", listWorks(t, work, ns)[created.Name].Labels["team"])
 	})
 
 	t.Run("other keys are untouched", func(t *testing.T) {
-		_, err := d.Apply(ctx, ns, "bp/other", []Object{{Object: configMap("x", "y", 1)}})
+		_, err := d.Apply(ctx, ns, "bp/other", []Object{{Object: configMap("x", "y", 1)}}, ApplyOptions{})
 		require.NoError(t, err)
 		rep, err := d.Delete(ctx, ns, "bp/web")
 		require.NoError(t, err)
@@ -129,7 +129,7 @@ func TestApplySplitGrowAndShrink(t *testing.T) {
 		}
 		return out
 	}
-	rep, err := d.Apply(ctx, ns, "big", mk(6))
+	rep, err := d.Apply(ctx, ns, "big", mk(6), ApplyOptions{})
 	require.NoError(t, err)
 	assert.Len(t, rep.Created, 3, "two 30 KiB objects per 64 KiB part")
 	works := listWorks(t, work, ns)
@@ -140,14 +140,14 @@ func TestApplySplitGrowAndShrink(t *testing.T) {
 	}
 	assert.Equal(t, 6, total)
 
-	rep, err = d.Apply(ctx, ns, "big", mk(3))
+	rep, err = d.Apply(ctx, ns, "big", mk(3), ApplyOptions{})
 	require.NoError(t, err)
 	assert.Len(t, rep.Unchanged, 1, "the first part keeps its two objects")
 	assert.Len(t, rep.Updated, 1)
 	assert.Len(t, rep.Deleted, 1)
 	assert.Len(t, listWorks(t, work, ns), 2)
 
-	rep, err = d.Apply(ctx, ns, "big", mk(8))
+	rep, err = d.Apply(ctx, ns, "big", mk(8), ApplyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, len(rep.Unchanged))
 	assert.Equal(t, 1, len(rep.Updated))
@@ -159,15 +159,19 @@ func TestApplyErrors(t *testing.T) {
 	d, work, ns := setup(t, Options{MaxBytes: 8 * 1024})
 	ctx := context.Background()
 
-	_, err := d.Apply(ctx, "no-such-namespace", "k", []Object{{Object: configMap("a", "b", 1)}})
+	_, err := d.Apply(ctx, "no-such-namespace", "k", []Object{{Object: configMap("a", "b", 1)}}, ApplyOptions{})
 	require.Error(t, err)
 	assert.True(t, apierrors.IsNotFound(err), "namespace missing: %v", err)
+	assert.ErrorIs(t, err, ErrNoNamespace)
+	var we *WorkError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "create", we.Action)
 
 	rep, err := d.Delete(ctx, "no-such-namespace", "k")
 	require.NoError(t, err, "deleting from a missing namespace is a no-op")
 	assert.Zero(t, rep.Writes())
 
-	_, err = d.Apply(ctx, ns, "k", []Object{{Object: configMap("a", "small", 1)}, {Object: configMap("a", "huge", 9000)}})
+	_, err = d.Apply(ctx, ns, "k", []Object{{Object: configMap("a", "small", 1)}, {Object: configMap("a", "huge", 9000)}}, ApplyOptions{})
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "ConfigMap a/huge")
 	assert.Empty(t, listWorks(t, work, ns), "nothing is written when planning fails")
@@ -182,7 +186,7 @@ func TestApplyConcurrentWritersConverge(t *testing.T) {
 		wg.Go(func() {
 			for i := range 10 {
 				img := fmt.Sprintf("img:%d-%d", w, i)
-				if _, err := d.Apply(ctx, ns, "race", []Object{{Object: deployment("a", "web", img)}}); err != nil {
+				if _, err := d.Apply(ctx, ns, "race", []Object{{Object: deployment("a", "web", img)}}, ApplyOptions{}); err != nil {
 					errs <- err
 				}
 			}
@@ -195,9 +199,9 @@ func TestApplyConcurrentWritersConverge(t *testing.T) {
 	}
 	// A last write wins and a further identical one changes nothing.
 	final := []Object{{Object: deployment("a", "web", "img:final")}}
-	_, err := d.Apply(ctx, ns, "race", final)
+	_, err := d.Apply(ctx, ns, "race", final, ApplyOptions{})
 	require.NoError(t, err)
-	rep, err := d.Apply(ctx, ns, "race", final)
+	rep, err := d.Apply(ctx, ns, "race", final, ApplyOptions{})
 	require.NoError(t, err)
 	assert.Zero(t, rep.Writes())
 	works := listWorks(t, work, ns)
@@ -211,7 +215,7 @@ func TestStatusReadback(t *testing.T) {
 	d, work, ns := setup(t, Options{MaxBytes: 4 * 1024})
 	ctx := context.Background()
 	objs := []Object{{Object: deployment("apps", "web", "nginx")}, {Object: configMap("apps", "settings", 3900)}}
-	rep, err := d.Apply(ctx, ns, "bp/web", objs)
+	rep, err := d.Apply(ctx, ns, "bp/web", objs, ApplyOptions{})
 	require.NoError(t, err)
 	require.Len(t, rep.Created, 2)
 
@@ -254,7 +258,7 @@ func TestStatusReadback(t *testing.T) {
 	assert.True(t, strings.HasPrefix(probs[0].String(), "Deployment.apps apps/web: Applied=False (AppliedManifestFailed)"), probs[0].String())
 
 	t.Run("a new spec makes old conditions stale", func(t *testing.T) {
-		_, err := d.Apply(ctx, ns, "bp/web", []Object{{Object: deployment("apps", "web", "nginx:2")}, objs[1]})
+		_, err := d.Apply(ctx, ns, "bp/web", []Object{{Object: deployment("apps", "web", "nginx:2")}, objs[1]}, ApplyOptions{})
 		require.NoError(t, err)
 		st, err := d.Status(ctx, ns, "bp/web")
 		require.NoError(t, err)
@@ -268,7 +272,7 @@ func TestStatusReadback(t *testing.T) {
 	})
 
 	t.Run("all keys", func(t *testing.T) {
-		_, err := d.Apply(ctx, ns, "other", []Object{{Object: configMap("x", "y", 1)}})
+		_, err := d.Apply(ctx, ns, "other", []Object{{Object: configMap("x", "y", 1)}}, ApplyOptions{})
 		require.NoError(t, err)
 		st, err := d.Status(ctx, ns, "")
 		require.NoError(t, err)

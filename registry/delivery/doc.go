@@ -2,44 +2,89 @@
 // WEC's namespace, the way KubeStellar's transport does, through OCM's typed work clientset
 // (open-cluster-management.io/api/client/work/clientset/versioned).
 //
-// # Naming and order
+// # Naming
 //
 // A caller delivers a set of objects under a source key (for example "bindingpolicy/web" or
-// "ns/prod"). The ManifestWorks of one (WEC, source key) pair are named
+// "ns/prod"). The ManifestWorks of one (WEC, source key) pair — its parts — are named
 // <prefix>-<slug>-<hash>-<part>, where slug is a readable, DNS-safe form of the key, hash is a
-// short hash of the whole key (so two keys with the same slug never collide), and part counts
-// from 0. Objects are sorted — Namespaces first, then CustomResourceDefinitions, then the rest,
-// each by group, kind, namespace and name — before they are packed, so the
-// same input always yields the same ManifestWorks, byte for byte. Every ManifestWork carries the
-// label [SourceLabel] (the key's hash) and the annotations [SourceKeyAnnotation] and
-// [ContentHashAnnotation].
+// short hash of the whole key (so two keys with the same slug never collide), and part is a
+// number from 0. Every ManifestWork carries the label [SourceLabel] (the key's hash) and the
+// annotations [SourceKeyAnnotation] and [ContentHashAnnotation]. Within a part, objects are in
+// apply order: Namespaces, then CustomResourceDefinitions, then the rest, each by group, kind,
+// namespace and name.
 //
-// # Splitting
+// # Packing
 //
-// OCM refuses a ManifestWork whose manifests exceed 500 KiB. [Plan] packs the sorted objects
-// greedily into parts whose encoded manifests and manifest configs stay under
-// [Options.MaxBytes] ([DefaultMaxBytes] unless set). One object larger than the limit on its own
-// is an error ([ErrTooLarge]) that names it; nothing is written then.
+// OCM refuses a ManifestWork whose manifests exceed 500 KiB; parts stay under
+// [Options.MaxBytes] ([DefaultMaxBytes] unless set). One object larger than that on its own is
+// an error ([ErrTooLarge]) that names it; nothing is written then.
+//
+// Packing is sticky: [Deliverer.Plan] takes the pair's current ManifestWorks into account. An
+// object stays in the part that holds it while it fits there (objects that did not change
+// claim their places first, so the one that grew is the one that moves). Objects that must
+// move, and new objects, go into the first part with room, or a new part; an object that moves
+// never goes into a part that is itself giving an object away. Planned from no current works,
+// the same set of objects always gives the same ManifestWorks, byte for byte, whatever its
+// order.
+//
+// # What is guaranteed while objects move
+//
+// OCM's work agent reconciles each ManifestWork on its own, and deletes an object removed from
+// one ManifestWork unless another ManifestWork that has already applied it owns it. So
+// [Deliverer.Apply] writes in this order:
+//
+//  1. every part that gives nothing away (creates and updates), and each giving part with the
+//     objects leaving it still in it, with the content they have in their receiving part (when
+//     that fits under OCM's limit; otherwise the giving part is left as it was);
+//  2. it waits until the work agent reports every receiving part Applied (condition Applied,
+//     status True, observedGeneration at least the generation just written), reading them every
+//     [Options.MovePollInterval] for at most [Options.MoveTimeout];
+//  3. only then the giving parts without the objects that left, and last the deletion of parts
+//     that hold nothing any more.
+//
+// Hence an object that stays wanted is never in no applied part, so the agent never deletes it
+// on the WEC. When the wait times out (an agent that is down or slow, a hub that does not
+// answer) Apply returns a [*MoveError] wrapping [ErrMoveUnconfirmed]: the moving objects are
+// in both parts (with the same content, which the agent applies harmlessly twice), and calling
+// Apply again resumes the move. A receiving part deleted by someone else during the wait is a
+// [*MoveError] wrapping [ErrWorkDeleted]; the giving part is not touched. Writes within one
+// pair are sequential; callers may deliver to different WECs in parallel. Two concurrent Apply
+// calls for the same pair are last-writer-wins and void this guarantee: serialise them.
+//
+// # Deleting only with a cause
+//
+// Removing an object from a pair makes the work agent delete it from the WEC (a Namespace with
+// everything in it). Apply therefore refuses a much smaller delivery: one that would remove
+// every object the pair delivers, or more than [Options.ShrinkFraction] of them (default
+// [DefaultShrinkFraction]: more than half), counting distinct objects by group, kind,
+// namespace and name. A refused call keeps those objects with their current content, delivers
+// every other change, logs the refusal and returns a [*ShrinkRefusedError] (wrapping
+// [ErrShrinkRefused]) that names the WEC, the counts and the objects kept. A caller that knows
+// the cause (the source objects were deleted, the policy changed) passes
+// [ApplyOptions] with ConfirmShrink; [Deliverer.Delete] is itself the confirmation.
+//
+// # Failures
+//
+// A failed API call is a [*WorkError] naming the WEC, the ManifestWork and the action, wrapping
+// the API server's error (apierrors.IsNotFound, IsTimeout and the like keep working). A WEC
+// namespace that is missing or terminating adds [ErrNoNamespace]. A part deleted by hand is
+// written again by the next Apply (and by the current one if it vanished between its list and
+// its update). On any error the returned [Report] lists what was written; Apply again
+// converges. The content hash is computed from what this package writes, so a hand edit of a
+// ManifestWork's spec is not detected until the rendered content changes.
 //
 // # Create-only objects
 //
 // An [Object] with CreateOnly set gets a manifestConfigs entry with OCM's CreateOnly update
 // strategy in the ManifestWork that carries it: the work agent creates it on the WEC and never
-// updates it afterwards.
+// updates it afterwards (it still records ownership, so a create-only object moves safely).
 //
-// # Reconcile
-//
-// [Deliverer.Apply] lists the pair's existing ManifestWorks, creates the missing parts, updates
-// a part only when its content hash changed (a render that changes nothing writes nothing),
-// and deletes parts that no longer hold objects — after every create and update, so an object
-// moving between parts is never absent from all of them. Updates re-read and retry on
-// conflicts. Delivering no objects deletes every ManifestWork of the pair ([Deliverer.Delete]).
-// The content hash is computed from what this package writes, so a hand edit of a
-// ManifestWork's spec is not detected until the rendered content changes.
-//
-// # Status
+// # Status and logging
 //
 // [Deliverer.Status] reads the pair's ManifestWorks back and reports, per ManifestWork, the
 // Applied and Available conditions the work agent set, and names every object whose own
-// Applied or Available condition is False, with the agent's reason and message.
+// Applied or Available condition is False. [Deliverer.WECs] finds the WECs holding works of a
+// source key, to clean up after WECs that are no longer targets. Apply and Delete log through
+// logr.FromContextOrDiscard(ctx): one line per write (WEC, work, action, generation) at V(1),
+// refusals and unconfirmed moves at V(0).
 package delivery

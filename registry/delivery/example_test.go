@@ -23,7 +23,7 @@ func ExampleDeliverer_Plan() {
 		"metadata": map[string]any{"name": "settings", "namespace": "web"},
 		"data":     map[string]any{"region": "east"},
 	}}
-	works, err := d.Plan("cluster1", "bindingpolicy/web", []delivery.Object{{Object: cm, CreateOnly: true}})
+	works, err := d.Plan("cluster1", "bindingpolicy/web", []delivery.Object{{Object: cm, CreateOnly: true}}, nil)
 	if err != nil {
 		panic(err)
 	}

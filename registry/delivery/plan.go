@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -52,29 +51,6 @@ const (
 	maxKeyBytes = 4096
 )
 
-var (
-	// ErrTooLarge means one object alone exceeds the size budget of a ManifestWork.
-	ErrTooLarge = errors.New("object exceeds the ManifestWork size limit")
-	// ErrInvalidObject means an object lacks apiVersion, kind or name, or appears twice.
-	ErrInvalidObject = errors.New("invalid object")
-	// ErrInvalidInput means a WEC name, source key or option is unusable.
-	ErrInvalidInput = errors.New("invalid delivery input")
-)
-
-// ObjectError is returned for a problem with one input object; it wraps [ErrTooLarge] or
-// [ErrInvalidObject].
-type ObjectError struct {
-	// Object names the object (`Kind.group ns/name`).
-	Object transform.ObjectRef
-	// Err is the cause.
-	Err error
-}
-
-func (e *ObjectError) Error() string { return e.Object.String() + ": " + e.Err.Error() }
-
-// Unwrap returns the cause.
-func (e *ObjectError) Unwrap() error { return e.Err }
-
 // Object is one rendered object to deliver. The object is only read, never modified.
 type Object struct {
 	// Object is the rendered object. It needs apiVersion, kind and metadata.name.
@@ -87,17 +63,36 @@ type Object struct {
 // encoded is one validated, encoded input object.
 type encoded struct {
 	ref    transform.ObjectRef
+	id     transform.ObjectRef // ref without version: what the work agent tracks
 	raw    []byte
 	config *workv1.ManifestConfigOption
 	size   int
 }
 
 // Plan returns the ManifestWorks that deliver objs to WEC wec under source key, in part order,
-// without contacting any server. It is deterministic: the same inputs give equal results
-// regardless of the order of objs. objs is only read. Errors: [ErrInvalidInput] for a bad WEC
-// name or key, an *[ObjectError] (nothing planned) for a bad or oversized object. An empty objs
-// plans no ManifestWork.
-func (d *Deliverer) Plan(wec, key string, objs []Object) ([]*workv1.ManifestWork, error) {
+// without contacting any server. current are the pair's ManifestWorks as they are now (works
+// of other pairs are ignored; nil plans from scratch): an object stays in the part that holds
+// it while it fits there, so a change moves as few objects as possible (see the package doc,
+// "Packing"). The result depends only on the set of objects and on current, never on the
+// order of objs. objs and current are only read. Errors: [ErrInvalidInput] for a bad WEC name
+// or key, an *[ObjectError] (nothing planned) for a bad or oversized object. An empty objs
+// plans no ManifestWork. Plan plans exactly objs; the shrink guard of [Deliverer.Apply] does
+// not apply to it.
+func (d *Deliverer) Plan(wec, key string, objs []Object, current []*workv1.ManifestWork) ([]*workv1.ManifestWork, error) {
+	items, err := d.encodeAll(wec, key, objs)
+	if err != nil {
+		return nil, err
+	}
+	cur := d.parseCurrent(key, current)
+	l, err := d.pack(wec, key, items, cur)
+	if err != nil {
+		return nil, err
+	}
+	return l.works, nil
+}
+
+// encodeAll validates the pair and encodes objs, sorted in apply order.
+func (d *Deliverer) encodeAll(wec, key string, objs []Object) ([]encoded, error) {
 	if err := validatePair(wec, key); err != nil {
 		return nil, err
 	}
@@ -108,69 +103,63 @@ func (d *Deliverer) Plan(wec, key string, objs []Object) ([]*workv1.ManifestWork
 		if err != nil {
 			return nil, fmt.Errorf("object %d: %w", i, err)
 		}
-		id := e.ref
-		id.Version = ""
-		if seen[id] {
+		if seen[e.id] {
 			return nil, &ObjectError{Object: e.ref, Err: fmt.Errorf("%w: delivered twice", ErrInvalidObject)}
 		}
-		seen[id] = true
+		if e.size > d.opts.MaxBytes {
+			return nil, &ObjectError{Object: e.ref, Err: fmt.Errorf("%w: %d bytes encoded, limit %d", ErrTooLarge, e.size, d.opts.MaxBytes)}
+		}
+		seen[e.id] = true
 		items = append(items, e)
 	}
+	sortItems(items)
+	return items, nil
+}
+
+// sortItems puts items in apply order: Namespaces, CRDs, the rest; each by group, kind,
+// namespace, name.
+func sortItems(items []encoded) {
 	sort.Slice(items, func(i, j int) bool {
 		ri, rj := applyRank(items[i].ref), applyRank(items[j].ref)
 		if ri != rj {
 			return ri < rj
 		}
-		return items[i].ref.Less(items[j].ref)
+		return items[i].id.Less(items[j].id)
 	})
+}
 
-	var parts [][]encoded
-	used := 0
+// buildWork returns the ManifestWork named name holding items, in their order.
+func (d *Deliverer) buildWork(wec, key, name string, items []encoded) (*workv1.ManifestWork, error) {
+	mw := &workv1.ManifestWork{
+		TypeMeta: metav1.TypeMeta{APIVersion: workv1.GroupVersion.String(), Kind: "ManifestWork"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Namespace:   wec,
+			Labels:      map[string]string{SourceLabel: keyHash(key), ManagedByLabel: ManagedByValue},
+			Annotations: map[string]string{SourceKeyAnnotation: key},
+		},
+	}
 	for _, it := range items {
-		if it.size > d.opts.MaxBytes {
-			return nil, &ObjectError{Object: it.ref, Err: fmt.Errorf("%w: %d bytes encoded, limit %d", ErrTooLarge, it.size, d.opts.MaxBytes)}
+		mw.Spec.Workload.Manifests = append(mw.Spec.Workload.Manifests,
+			workv1.Manifest{RawExtension: runtime.RawExtension{Raw: it.raw}})
+		if it.config != nil {
+			mw.Spec.ManifestConfigs = append(mw.Spec.ManifestConfigs, *it.config)
 		}
-		if len(parts) == 0 || used+it.size > d.opts.MaxBytes {
-			parts = append(parts, nil)
-			used = 0
-		}
-		parts[len(parts)-1] = append(parts[len(parts)-1], it)
-		used += it.size
 	}
+	if d.opts.DeleteOption != nil {
+		mw.Spec.DeleteOption = d.opts.DeleteOption.DeepCopy()
+	}
+	sum, err := specHash(&mw.Spec)
+	if err != nil {
+		return nil, err
+	}
+	mw.Annotations[ContentHashAnnotation] = sum
+	return mw, nil
+}
 
-	hash := keyHash(key)
-	base := d.opts.NamePrefix + "-" + slug(key) + "-" + hash
-	out := make([]*workv1.ManifestWork, 0, len(parts))
-	for i, part := range parts {
-		mw := &workv1.ManifestWork{
-			TypeMeta: metav1.TypeMeta{APIVersion: workv1.GroupVersion.String(), Kind: "ManifestWork"},
-			ObjectMeta: metav1.ObjectMeta{
-				Name:      base + "-" + strconv.Itoa(i),
-				Namespace: wec,
-				Labels:    map[string]string{SourceLabel: hash, ManagedByLabel: ManagedByValue},
-				Annotations: map[string]string{
-					SourceKeyAnnotation: key,
-				},
-			},
-		}
-		for _, it := range part {
-			mw.Spec.Workload.Manifests = append(mw.Spec.Workload.Manifests,
-				workv1.Manifest{RawExtension: runtime.RawExtension{Raw: it.raw}})
-			if it.config != nil {
-				mw.Spec.ManifestConfigs = append(mw.Spec.ManifestConfigs, *it.config)
-			}
-		}
-		if d.opts.DeleteOption != nil {
-			mw.Spec.DeleteOption = d.opts.DeleteOption.DeepCopy()
-		}
-		sum, err := specHash(&mw.Spec)
-		if err != nil {
-			return nil, err
-		}
-		mw.Annotations[ContentHashAnnotation] = sum
-		out = append(out, mw)
-	}
-	return out, nil
+// baseName is the common start of the pair's ManifestWork names; part i is baseName-i.
+func (d *Deliverer) baseName(key string) string {
+	return d.opts.NamePrefix + "-" + slug(key) + "-" + keyHash(key)
 }
 
 // applyRank puts what other objects need first: Namespaces, then CustomResourceDefinitions,
@@ -207,7 +196,7 @@ func (d *Deliverer) encode(o Object) (encoded, error) {
 	if err != nil {
 		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: %w", ErrInvalidObject, err)}
 	}
-	e := encoded{ref: ref, raw: raw, size: len(raw) + partOverhead}
+	e := encoded{ref: ref, id: identity(ref), raw: raw, size: len(raw) + partOverhead}
 	if o.CreateOnly {
 		resource, err := d.resourceOf(gv.WithKind(ref.Kind))
 		if err != nil {

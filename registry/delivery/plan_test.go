@@ -76,7 +76,7 @@ func TestPlanDeterministic(t *testing.T) {
 		{Object: &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "apps"}}}},
 		{Object: &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": map[string]any{"name": "x.example.com"}}}},
 	}
-	first, err := d.Plan("cluster1", "bindingpolicy/web", objs)
+	first, err := d.Plan("cluster1", "bindingpolicy/web", objs, nil)
 	require.NoError(t, err)
 	require.Len(t, first, 1)
 	w := first[0]
@@ -95,12 +95,12 @@ func TestPlanDeterministic(t *testing.T) {
 	for i := range 5 {
 		shuffled := append([]Object(nil), objs...)
 		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
-		again, err := d.Plan("cluster1", "bindingpolicy/web", shuffled)
+		again, err := d.Plan("cluster1", "bindingpolicy/web", shuffled, nil)
 		require.NoError(t, err)
 		assert.Equal(t, first, again, "shuffle %d", i)
 	}
 
-	other, err := d.Plan("cluster1", "bindingpolicy/web2", objs)
+	other, err := d.Plan("cluster1", "bindingpolicy/web2", objs, nil)
 	require.NoError(t, err)
 	assert.NotEqual(t, first[0].Name, other[0].Name)
 	assert.Equal(t, first[0].Annotations[ContentHashAnnotation], other[0].Annotations[ContentHashAnnotation],
@@ -111,7 +111,7 @@ func TestPlanDoesNotMutateInput(t *testing.T) {
 	d := newTestDeliverer(t, Options{})
 	in := deployment("apps", "web", "nginx:1")
 	before := in.DeepCopy()
-	works, err := d.Plan("cluster1", "k", []Object{{Object: in, CreateOnly: true}})
+	works, err := d.Plan("cluster1", "k", []Object{{Object: in, CreateOnly: true}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, before, in)
 	// The planned manifest is an encoding, not an alias of the input.
@@ -142,7 +142,7 @@ func TestPlanSplit(t *testing.T) {
 				objs = append(objs, Object{Object: configMap("big", name, objSize)})
 				want = append(want, "ConfigMap big/"+name)
 			}
-			works, err := d.Plan("cluster2", "big", objs)
+			works, err := d.Plan("cluster2", "big", objs, nil)
 			require.NoError(t, err)
 			require.Len(t, works, tc.wantParts)
 			for i, w := range works {
@@ -166,7 +166,7 @@ func TestPlanCreateOnly(t *testing.T) {
 		{Object: deployment("apps", "web", "nginx:1"), CreateOnly: true},
 		{Object: configMap("apps", "settings", 1), CreateOnly: true},
 		{Object: configMap("apps", "updated", 1)},
-	})
+	}, nil)
 	require.NoError(t, err)
 	require.Len(t, works, 1)
 	cfgs := works[0].Spec.ManifestConfigs
@@ -208,7 +208,7 @@ func TestPlanErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			works, err := d.Plan(tc.wec, tc.key, tc.objs)
+			works, err := d.Plan(tc.wec, tc.key, tc.objs, nil)
 			require.Error(t, err)
 			assert.Nil(t, works)
 			assert.ErrorIs(t, err, tc.want)
@@ -281,7 +281,7 @@ func FuzzPlanNames(f *testing.F) {
 		if len(s) == 0 || len(s) > maxSlug || len(validation.IsDNS1123Label(s)) > 0 {
 			t.Fatalf("slug(%q) = %q is not a short DNS label", key, s)
 		}
-		works, err := d.Plan("cluster1", key, []Object{{Object: configMap("ns", "x", 1)}})
+		works, err := d.Plan("cluster1", key, []Object{{Object: configMap("ns", "x", 1)}}, nil)
 		if key == "" || len(key) > maxKeyBytes {
 			if !errors.Is(err, ErrInvalidInput) {
 				t.Fatalf("key %q: want ErrInvalidInput, got %v", key, err)
@@ -307,10 +307,51 @@ func BenchmarkPlan(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := d.Plan("cluster1", "bench", objs); err != nil {
+				if _, err := d.Plan("cluster1", "bench", objs, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+// TestPlanSticky plans against the current works: objects stay where they are while they fit,
+// a grown object moves alone, and a new object takes the first part with room.
+func TestPlanSticky(t *testing.T) {
+	d := newTestDeliverer(t, Options{MaxBytes: 2048})
+	objs := func(sizes ...int) []Object {
+		var out []Object
+		for i, s := range sizes {
+			out = append(out, Object{Object: configMap("apps", fmt.Sprintf("o%d", i), s)})
+		}
+		return out
+	}
+	first, err := d.Plan("c1", "k", objs(600, 600, 600, 600), nil)
+	require.NoError(t, err)
+	require.Len(t, first, 2)
+	assert.Equal(t, []string{"ConfigMap apps/o0", "ConfigMap apps/o1"}, manifestNames(t, first[:1]))
+
+	// o0 grows past its part: it alone moves, to a new part; o1 stays in part 0.
+	second, err := d.Plan("c1", "k", objs(1300, 600, 600, 600), first)
+	require.NoError(t, err)
+	require.Len(t, second, 3)
+	assert.Equal(t, []string{"ConfigMap apps/o1"}, manifestNames(t, second[:1]))
+	assert.Equal(t, first[1].Annotations[ContentHashAnnotation], second[1].Annotations[ContentHashAnnotation], "part 1 is untouched")
+	assert.Equal(t, []string{"ConfigMap apps/o0"}, manifestNames(t, second[2:]))
+
+	// Without the current works the same objects pack from scratch.
+	fresh, err := d.Plan("c1", "k", objs(1300, 600, 600, 600), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ConfigMap apps/o0"}, manifestNames(t, fresh[:1]))
+
+	// A new object fills the first part with room (part 0, beside o1).
+	third, err := d.Plan("c1", "k", objs(1300, 600, 600, 600, 500), second)
+	require.NoError(t, err)
+	require.Len(t, third, 3)
+	assert.Equal(t, []string{"ConfigMap apps/o1", "ConfigMap apps/o4"}, manifestNames(t, third[:1]))
+
+	// Works of another key are ignored.
+	other, err := d.Plan("c1", "other", objs(1300, 600, 600, 600), first)
+	require.NoError(t, err)
+	assert.Equal(t, manifestNames(t, fresh), manifestNames(t, other))
 }

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -140,4 +141,21 @@ func currentCondition(conds []metav1.Condition, t string, generation int64) meta
 		return metav1.ConditionUnknown
 	}
 	return c.Status
+}
+
+// WECs returns the namespaces (WECs) holding ManifestWorks of source key, sorted, by listing
+// ManifestWorks in every namespace. It only reads. Use it to find works left in WECs that are
+// no longer targets.
+func (d *Deliverer) WECs(ctx context.Context, key string) ([]string, error) {
+	list, err := d.client.WorkV1().ManifestWorks(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: SourceLabel + "=" + keyHash(key)})
+	if err != nil {
+		return nil, workError("", "", "list", err)
+	}
+	set := map[string]bool{}
+	for i := range list.Items {
+		if list.Items[i].Annotations[SourceKeyAnnotation] == key {
+			set[list.Items[i].Namespace] = true
+		}
+	}
+	return slices.Sorted(mapKeys(set)), nil
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 
-	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/transform"
@@ -41,9 +40,28 @@ type Config struct {
 	// CreateOnly, when set, marks source objects that the WECs should only create, never
 	// update.
 	CreateOnly func(*unstructured.Unstructured) bool
-	// Log receives progress; the zero Logger discards.
+	// Log receives progress; the zero Logger discards. It is also handed to the Deliverer
+	// (through the context) for its per-write lines.
 	Log logr.Logger
+	// RelabelGrace is how long a WEC must stay out of the target set (relabelled, or its
+	// ManagedCluster deleted) before its works are deleted; a WEC back within it keeps them
+	// untouched. Zero means [DefaultRelabelGrace].
+	RelabelGrace time.Duration
+	// ShrinkConfirmAfter is how long a refused shrink (see delivery.ShrinkRefusedError) without
+	// an observed cause must persist before the loop confirms it. Zero means
+	// [DefaultShrinkConfirmAfter].
+	ShrinkConfirmAfter time.Duration
+	// Workers is the number of WECs delivered at once (writes within one WEC stay ordered);
+	// zero means [DefaultWorkers].
+	Workers int
 }
+
+// Defaults of [Config].
+const (
+	DefaultRelabelGrace       = 30 * time.Second
+	DefaultShrinkConfirmAfter = 5 * time.Minute
+	DefaultWorkers            = 4
+)
 
 // CreateOnlyAnnotation marks a source object that WECs should create once and never update.
 const CreateOnlyAnnotation = "transport.wecforge.io/create-only"
@@ -56,7 +74,7 @@ func CreateOnlyByAnnotation(u *unstructured.Unstructured) bool {
 
 // Record is what the controller did for one change.
 type Record struct {
-	// Cause is "wec <name>", "objects", or "retry <name>".
+	// Cause is "wec <name>", "objects", "retry <name>" or "sweep".
 	Cause string
 	// At is when processing finished.
 	At time.Time
@@ -64,6 +82,8 @@ type Record struct {
 	Rendered, Skipped int
 	// Writes counts ManifestWork creates, updates and deletes.
 	Writes int
+	// Refused counts objects kept on WECs by a refused shrink.
+	Refused int
 	// Duration is the processing time.
 	Duration time.Duration
 	// Err is the error, if processing failed (it is retried).
@@ -78,11 +98,23 @@ type Controller struct {
 	inv      *registry.Inventory
 	queue    workqueue.TypedRateLimitingInterface[string]
 
-	loaded bool // the source was read at least once; only the worker goroutine uses it
+	loaded atomic.Bool // the source was read at least once
 
 	mu        sync.Mutex
-	delivered map[string]bool // WECs whose works this controller wrote
+	delivered map[string]bool // WECs whose works this controller keeps
 	history   []Record
+	// leaving holds when each delivered WEC was first seen out of the target set.
+	leaving map[string]time.Time
+	// now marks WECs whose removal has an observed cause that needs no grace (a selector edit).
+	now map[string]bool
+	// shrinking holds when each WEC's delivery was first refused as a shrink.
+	shrinking map[string]time.Time
+	// seen are the identities of the objects the source returned last; gone are those that
+	// vanished from it since, with when (an observed deletion).
+	seen map[transform.ObjectRef]bool
+	gone map[transform.ObjectRef]time.Time
+	// wecLocks serialise the deliveries of one WEC.
+	wecLocks map[string]*sync.Mutex
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -91,6 +123,7 @@ const MaxHistory = 4096
 // Queue keys.
 const (
 	keyObjects  = "objects"
+	keySweep    = "sweep"
 	prefixWEC   = "wec/"
 	prefixRetry = "retry/"
 )
@@ -113,14 +146,32 @@ func New(cfg Config) (*Controller, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
+	if cfg.RelabelGrace < 0 || cfg.ShrinkConfirmAfter < 0 || cfg.Workers < 0 {
+		return nil, errors.New("transport: RelabelGrace, ShrinkConfirmAfter and Workers must not be negative")
+	}
 	if cfg.Clusters == nil {
 		cfg.Clusters = labels.Everything()
+	}
+	if cfg.RelabelGrace == 0 {
+		cfg.RelabelGrace = DefaultRelabelGrace
+	}
+	if cfg.ShrinkConfirmAfter == 0 {
+		cfg.ShrinkConfirmAfter = DefaultShrinkConfirmAfter
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = DefaultWorkers
 	}
 	c := &Controller{
 		cfg:       cfg,
 		renderer:  fleet.New(cfg.Pipeline),
 		queue:     workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		delivered: map[string]bool{},
+		leaving:   map[string]time.Time{},
+		now:       map[string]bool{},
+		shrinking: map[string]time.Time{},
+		seen:      map[transform.ObjectRef]bool{},
+		gone:      map[transform.ObjectRef]time.Time{},
+		wecLocks:  map[string]*sync.Mutex{},
 	}
 	inv, err := registry.NewInventory(cfg.Kube, cfg.OCM, registry.InventoryOptions{
 		Handler: func(ev registry.Event) { c.queue.Add(prefixWEC + ev.Name) },
@@ -134,8 +185,11 @@ func New(cfg Config) (*Controller, error) {
 }
 
 // Run keeps every target WEC's ManifestWorks current until ctx is done. It returns nil after
-// ctx is cancelled, or the error that stopped it from starting.
+// ctx is cancelled, or the error that stopped it from starting. Once the inventory and the
+// source are listed it sweeps the hub for works of its source key in WECs that are no longer
+// targets (left by an earlier run), and removes them after the relabel grace.
 func (c *Controller) Run(ctx context.Context) error {
+	ctx = logr.NewContext(ctx, c.cfg.Log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer c.queue.ShutDown()
@@ -167,9 +221,17 @@ func (c *Controller) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.Join(<-srcErr, ctx.Err())
 	}
-	c.cfg.Log.Info("transport loop running", "wecs", len(c.inv.List()), "sourceKey", c.cfg.SourceKey)
-	for c.processNext(ctx) {
+	c.cfg.Log.Info("transport loop running", "wecs", len(c.inv.List()), "sourceKey", c.cfg.SourceKey,
+		"relabelGrace", c.cfg.RelabelGrace, "shrinkConfirmAfter", c.cfg.ShrinkConfirmAfter)
+	c.queue.Add(keySweep)
+	var workers sync.WaitGroup
+	for range c.cfg.Workers {
+		workers.Go(func() {
+			for c.processNext(ctx) {
+			}
+		})
 	}
+	workers.Wait()
 	cancel()
 	if err := errors.Join(<-srcErr, <-invErr); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -196,156 +258,4 @@ func (c *Controller) Delivered() []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-	start := time.Now()
-	rec := Record{Cause: strings.Replace(key, "/", " ", 1)}
-	switch {
-	case key == keyObjects:
-		rec.Err = c.syncObjects(ctx, &rec)
-	case strings.HasPrefix(key, prefixWEC):
-		rec.Err = c.syncWEC(ctx, strings.TrimPrefix(key, prefixWEC), &rec)
-	case strings.HasPrefix(key, prefixRetry):
-		rec.Err = c.deliver(ctx, strings.TrimPrefix(key, prefixRetry), &rec)
-	}
-	rec.At = time.Now()
-	rec.Duration = rec.At.Sub(start)
-	switch {
-	case rec.Err != nil && errors.Is(rec.Err, errHandled):
-		c.cfg.Log.Error(rec.Err, "sync incomplete", "cause", rec.Cause)
-	case rec.Err != nil && ctx.Err() == nil:
-		c.cfg.Log.Error(rec.Err, "sync failed; will retry", "cause", rec.Cause)
-		c.queue.AddRateLimited(key)
-	default:
-		c.queue.Forget(key)
-	}
-	c.cfg.Log.V(1).Info("synced", "cause", rec.Cause, "rendered", rec.Rendered, "skipped", rec.Skipped,
-		"writes", rec.Writes, "duration", rec.Duration)
-	c.mu.Lock()
-	if len(c.history) >= MaxHistory {
-		c.history = slices.Delete(c.history, 0, len(c.history)-MaxHistory+1)
-	}
-	c.history = append(c.history, rec)
-	c.mu.Unlock()
-	return true
-}
-
-// syncObjects re-reads the source, renders the new or changed objects for every target WEC and
-// delivers the WECs whose results changed.
-func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
-	objs, err := c.cfg.Source.Objects()
-	if err != nil {
-		return err
-	}
-	// Make sure every target WEC is known to the renderer before the first delivery.
-	for _, w := range c.inv.List() {
-		if c.targeted(w) && !slices.Contains(c.renderer.WECs(), w.Name()) {
-			st := c.renderer.SetWEC(ctx, w)
-			rec.Rendered += st.Rendered
-		}
-	}
-	st, err := c.renderer.SetObjects(ctx, objs)
-	if err != nil {
-		return err
-	}
-	rec.Rendered += st.Rendered
-	c.loaded = true
-	var errs []error
-	for _, w := range c.renderer.WECs() {
-		if c.isDelivered(w) && !slices.Contains(st.Changed, w) {
-			continue
-		}
-		errs = append(errs, c.deliver(ctx, w, rec))
-	}
-	return errors.Join(errs...)
-}
-
-// syncWEC reacts to one WEC's change: a WEC that stops being a target (or disappears) loses its
-// works; a target WEC has only the pairs that read what changed rendered again, and is
-// delivered when a result changed or it was never delivered.
-func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) error {
-	w, ok := c.inv.Get(name)
-	if !ok || !c.targeted(w) {
-		c.renderer.DeleteWEC(name)
-		if !c.isDelivered(name) {
-			return nil
-		}
-		rep, err := c.cfg.Deliverer.Delete(ctx, name, c.cfg.SourceKey)
-		rec.Writes += rep.Writes()
-		if err != nil {
-			return err
-		}
-		c.setDelivered(name, false)
-		c.cfg.Log.Info("WEC no longer targeted: works deleted", "wec", name, "deleted", rep.Deleted)
-		return nil
-	}
-	st := c.renderer.SetWEC(ctx, w)
-	rec.Rendered += st.Rendered
-	rec.Skipped += st.Skipped
-	if !c.loaded {
-		// Before the objects are known, delivering would empty the WEC's works.
-		return nil
-	}
-	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
-		return nil
-	}
-	return c.deliver(ctx, name, rec)
-}
-
-// deliver writes one WEC's current results. A WEC with a failed pair keeps its previous works
-// (leaving the object out would delete it from the WEC); the failure is logged and retried.
-func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error {
-	results := c.renderer.Results(wec)
-	objs := make([]delivery.Object, 0, len(results))
-	var failed []error
-	for _, r := range results {
-		if r.Err != nil {
-			failed = append(failed, r.Err)
-			continue
-		}
-		objs = append(objs, delivery.Object{Object: r.Object, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(r.Object)})
-	}
-	if len(failed) > 0 {
-		// Retrying cannot help: the next change of the WEC or the objects renders again.
-		return fmt.Errorf("%w: WEC %s keeps its previous works: %w", errHandled, wec, errors.Join(failed...))
-	}
-	rep, err := c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs)
-	rec.Writes += rep.Writes()
-	if err != nil {
-		// Retry the delivery alone; rendering is done.
-		c.queue.AddRateLimited(prefixRetry + wec)
-		return fmt.Errorf("%w: deliver to %s (retrying): %w", errHandled, wec, err)
-	}
-	c.setDelivered(wec, true)
-	if rep.Writes() > 0 {
-		c.cfg.Log.Info("delivered", "wec", wec, "objects", len(objs), "created", rep.Created,
-			"updated", rep.Updated, "deleted", rep.Deleted, "unchanged", len(rep.Unchanged))
-	}
-	return nil
-}
-
-func (c *Controller) targeted(w *customization.WEC) bool {
-	return c.cfg.Clusters.Matches(labels.Set(w.Labels()))
-}
-
-func (c *Controller) isDelivered(wec string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.delivered[wec]
-}
-
-func (c *Controller) setDelivered(wec string, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ok {
-		c.delivered[wec] = true
-	} else {
-		delete(c.delivered, wec)
-	}
 }

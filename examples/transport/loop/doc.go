@@ -14,12 +14,28 @@
 //     whose dependency report reads a changed key;
 //   - a WEC is delivered only when one of its results changed, and delivery writes only the
 //     ManifestWorks whose content changed;
-//   - a WEC that stops matching the cluster selector, or disappears, loses its ManifestWorks.
+//   - a WEC that stops matching the cluster selector, or disappears, loses its ManifestWorks
+//     once that has lasted [Config.RelabelGrace]; a WEC back within it keeps them untouched.
+//
+// # Deleting only with a cause
+//
+// Removing an object from a WEC's ManifestWorks deletes it from the WEC, so the loop removes
+// only with a cause. An object deleted from the source (it vanished between two successful
+// reads: a [Source] must return an error rather than a partial list) is removed at once. A
+// selector edit ([Controller.SetClusters]) removes the works of the WECs it drops at once. A
+// relabel is believed after [Config.RelabelGrace]. Any other shrink that registry/delivery
+// refuses as much smaller (an empty or much smaller list after a restart, say) keeps the
+// objects and is confirmed only once it has persisted for [Config.ShrinkConfirmAfter]. On
+// start the loop sweeps the hub for ManifestWorks of its source key in WECs that are no longer
+// targets and removes them after the grace, so a WEC relabelled while the loop was down is not
+// left with orphaned works.
 //
 // A WEC with a failed pair keeps its previous ManifestWorks (leaving the object out would
 // delete it from the WEC); the error is logged and the next change renders again. Delivery
-// errors are retried with backoff. Nothing is delivered before the inventory and the source
-// have both listed everything, so a restart never deletes works by accident.
+// errors (a hub timing out mid-move, a WEC namespace missing) are retried with backoff.
+// Nothing is delivered before the inventory and the source have both listed everything.
+// Deliveries run for [Config.Workers] WECs at a time; the writes of one WEC never overlap, so
+// registry/delivery's moves keep every object applied.
 //
 // # Observability
 //

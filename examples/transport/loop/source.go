@@ -21,7 +21,10 @@ import (
 
 // Source yields the workload objects to deliver.
 type Source interface {
-	// Objects returns the current objects, each owned by the caller (they are copies).
+	// Objects returns the current objects, each owned by the caller (they are copies). An
+	// object missing from a successful result that was in the previous one is taken as
+	// deleted from the source — a cause to remove it from the WECs at once — so a source that
+	// cannot list everything must return an error, never a partial list.
 	Objects() ([]*unstructured.Unstructured, error)
 	// Run calls changed once the initial objects are available and after every change, until
 	// ctx is done; then it returns nil. A source that never changes calls changed once and

@@ -1,0 +1,217 @@
+package loop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/registry/delivery"
+)
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(key)
+	start := time.Now()
+	rec := Record{Cause: strings.Replace(key, "/", " ", 1)}
+	switch {
+	case key == keyObjects:
+		rec.Err = c.syncObjects(ctx, &rec)
+	case key == keySweep:
+		rec.Err = c.sweep(ctx)
+	case strings.HasPrefix(key, prefixWEC):
+		rec.Err = c.syncWEC(ctx, strings.TrimPrefix(key, prefixWEC), &rec)
+	case strings.HasPrefix(key, prefixRetry):
+		rec.Err = c.deliver(ctx, strings.TrimPrefix(key, prefixRetry), &rec)
+	}
+	rec.At = time.Now()
+	rec.Duration = rec.At.Sub(start)
+	switch {
+	case rec.Err != nil && errors.Is(rec.Err, errHandled):
+		c.cfg.Log.Error(rec.Err, "sync incomplete", "cause", rec.Cause)
+	case rec.Err != nil && ctx.Err() == nil:
+		c.cfg.Log.Error(rec.Err, "sync failed; will retry", "cause", rec.Cause)
+		c.queue.AddRateLimited(key)
+	default:
+		c.queue.Forget(key)
+	}
+	c.cfg.Log.V(1).Info("synced", "cause", rec.Cause, "rendered", rec.Rendered, "skipped", rec.Skipped,
+		"writes", rec.Writes, "duration", rec.Duration)
+	c.mu.Lock()
+	if len(c.history) >= MaxHistory {
+		c.history = slices.Delete(c.history, 0, len(c.history)-MaxHistory+1)
+	}
+	c.history = append(c.history, rec)
+	c.mu.Unlock()
+	return true
+}
+
+// syncObjects re-reads the source, renders the new or changed objects for every target WEC and
+// delivers the WECs whose results changed, Workers at a time.
+func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
+	objs, err := c.cfg.Source.Objects()
+	if err != nil {
+		return err
+	}
+	c.observe(objs)
+	// Make sure every target WEC is known to the renderer before the first delivery.
+	for _, w := range c.inv.List() {
+		if c.targeted(w) && !slices.Contains(c.renderer.WECs(), w.Name()) {
+			st := c.renderer.SetWEC(ctx, w)
+			rec.Rendered += st.Rendered
+		}
+	}
+	st, err := c.renderer.SetObjects(ctx, objs)
+	if err != nil {
+		return err
+	}
+	rec.Rendered += st.Rendered
+	c.loaded.Store(true)
+	var todo []string
+	for _, w := range c.renderer.WECs() {
+		if c.isDelivered(w) && !slices.Contains(st.Changed, w) {
+			continue
+		}
+		todo = append(todo, w)
+	}
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, c.cfg.Workers)
+	for _, w := range todo {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			var r Record
+			err := c.deliver(ctx, w, &r)
+			mu.Lock()
+			defer mu.Unlock()
+			rec.Writes += r.Writes
+			rec.Refused += r.Refused
+			errs = append(errs, err)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// syncWEC reacts to one WEC's change: a target WEC has only the pairs that read what changed
+// rendered again, and is delivered when a result changed or it was never delivered; a WEC out
+// of the target set (or gone) loses its works once that has lasted RelabelGrace.
+func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) error {
+	w, ok := c.inv.Get(name)
+	if !ok || !c.targeted(w) {
+		return c.leave(ctx, name, ok, rec)
+	}
+	c.stay(name)
+	st := c.renderer.SetWEC(ctx, w)
+	rec.Rendered += st.Rendered
+	rec.Skipped += st.Skipped
+	if !c.loaded.Load() {
+		// Before the objects are known, delivering would empty the WEC's works.
+		return nil
+	}
+	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
+		return nil
+	}
+	return c.deliver(ctx, name, rec)
+}
+
+// deliver writes one WEC's current results. A WEC with a failed pair keeps its previous works
+// (leaving the object out would delete it from the WEC); the failure is logged and retried. A
+// refused shrink is confirmed at once when every object it would remove was seen deleted from
+// the source, else once it has persisted for ShrinkConfirmAfter.
+func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error {
+	lock := c.wecLock(wec)
+	lock.Lock()
+	defer lock.Unlock()
+	if !slices.Contains(c.renderer.WECs(), wec) {
+		return nil // left the target set meanwhile; syncWEC handles it
+	}
+	results := c.renderer.Results(wec)
+	objs := make([]delivery.Object, 0, len(results))
+	var failed []error
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r.Err)
+			continue
+		}
+		objs = append(objs, delivery.Object{Object: r.Object, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(r.Object)})
+	}
+	if len(failed) > 0 {
+		// Retrying cannot help: the next change of the WEC or the objects renders again.
+		return fmt.Errorf("%w: WEC %s keeps its previous works: %w", errHandled, wec, errors.Join(failed...))
+	}
+	rep, err := c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{})
+	rec.Writes += rep.Writes()
+	var refused *delivery.ShrinkRefusedError
+	if errors.As(err, &refused) {
+		confirm, wait := c.shrinkCause(wec, refused)
+		if !confirm {
+			rec.Refused += len(refused.Removed)
+			c.setDelivered(wec, true)
+			c.queue.AddAfter(prefixRetry+wec, wait)
+			return nil
+		}
+		rep, err = c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{ConfirmShrink: true})
+		rec.Writes += rep.Writes()
+	}
+	if err != nil {
+		if errors.Is(err, delivery.ErrNoNamespace) {
+			c.cfg.Log.Info("WEC namespace missing on the hub; delivery waits for it", "wec", wec, "error", err.Error())
+		}
+		// Retry the delivery alone; rendering is done.
+		c.queue.AddRateLimited(prefixRetry + wec)
+		return fmt.Errorf("%w: deliver to %s (retrying): %w", errHandled, wec, err)
+	}
+	c.shrunk(wec)
+	c.setDelivered(wec, true)
+	if rep.Writes() > 0 {
+		c.cfg.Log.Info("delivered", "wec", wec, "objects", len(objs), "created", rep.Created,
+			"updated", rep.Updated, "deleted", rep.Deleted, "unchanged", len(rep.Unchanged))
+	}
+	return nil
+}
+
+func (c *Controller) targeted(w *customization.WEC) bool {
+	c.mu.Lock()
+	sel := c.cfg.Clusters
+	c.mu.Unlock()
+	return sel.Matches(labels.Set(w.Labels()))
+}
+
+func (c *Controller) wecLock(wec string) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.wecLocks[wec]
+	if !ok {
+		l = &sync.Mutex{}
+		c.wecLocks[wec] = l
+	}
+	return l
+}
+
+func (c *Controller) isDelivered(wec string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.delivered[wec]
+}
+
+func (c *Controller) setDelivered(wec string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ok {
+		c.delivered[wec] = true
+	} else {
+		delete(c.delivered, wec)
+	}
+}
