@@ -79,9 +79,15 @@ func waitAllowed(ctx context.Context, r roles) error {
 // joining role.
 func bootstrapKubeconfig(t *testing.T, ctx context.Context, f *fleet, wec string) []byte {
 	t.Helper()
-	token, err := registry.BootstrapToken(ctx, f.roles.joining.Kube, registry.TokenOptions{ServiceAccount: registry.ClusteradmBootstrapServiceAccount})
+	return bootstrapKubeconfigAs(t, ctx, f.roles.joining.Kube, f.hub, wec)
+}
+
+// bootstrapKubeconfigAs mints the bootstrap kubeconfig for wec with the identity behind joining.
+func bootstrapKubeconfigAs(t *testing.T, ctx context.Context, joining kubernetes.Interface, hub *e2e.Hub, wec string) []byte {
+	t.Helper()
+	token, err := registry.BootstrapToken(ctx, joining, registry.TokenOptions{ServiceAccount: registry.ClusteradmBootstrapServiceAccount})
 	require.NoError(t, err)
-	info, err := registry.HubFromRESTConfig(f.hub.Config)
+	info, err := registry.HubFromRESTConfig(hub.Config)
 	require.NoError(t, err)
 	kc, err := registry.BootstrapKubeconfig(info, token.Value, wec)
 	require.NoError(t, err)

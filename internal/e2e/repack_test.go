@@ -70,7 +70,7 @@ func TestE2ERepack(t *testing.T) {
 	require.NoError(t, hubErr)
 	require.NoError(t, spokeErr)
 
-	agent, err := spoke.StartRegistrationAgent(bootstrapKubeconfig(t, ctx, hub, repackWEC), "agent-"+repackWEC, "hub-kubeconfig-secret")
+	agent, err := spoke.StartRegistrationAgent(bootstrapKubeconfigAs(t, ctx, hub.Kube, hub, repackWEC), "agent-"+repackWEC, "hub-kubeconfig-secret")
 	require.NoError(t, err)
 	require.NoError(t, env.Eventually(ctx, "accept "+repackWEC, 3*time.Minute, 250*time.Millisecond, func(ctx context.Context) (bool, error) {
 		_, err := registry.Accept(ctx, hub.Kube, hub.OCM, repackWEC, registry.AcceptOptions{})
