@@ -28,7 +28,8 @@ type Limits struct {
 	MaxDepth int
 	// MaxBytesPerObject caps the bytes produced by all renders of one [Prepared] object, for
 	// every WEC together: subtrees shared with the prepared object are counted once (in the
-	// object itself), only what each render produces is added. Default 1 GiB.
+	// object itself), only what each render produces is added. [Result.Release] gives a kept
+	// result's share back when the caller replaces or drops it. Default 1 GiB.
 	MaxBytesPerObject int64
 }
 

@@ -185,6 +185,27 @@ type Result struct {
 	Warnings []string
 	// Deps records what the render read of the WEC.
 	Deps customization.Dependencies
+
+	// prep and charged record what the render charged to prep's per-object budget
+	// (MaxBytesPerObject), so that Release can give it back.
+	prep    *Prepared
+	charged int64
+}
+
+// Release gives back to the per-object budget (MaxBytesPerObject) what this render charged to
+// it. A caller that keeps results — a controller holding the latest render of every pair —
+// releases a result when it replaces it with a newer render of the same pair or drops it, so
+// that the budget bounds what the object's current variants hold, not how often it was
+// rendered. Release the one Result you keep: it zeroes its own record, so a second call on it
+// does nothing, but a copy made before the call would give the same bytes back again. A nil
+// Result, or one that charged nothing, is a no-op. Not safe for concurrent calls on the same
+// Result.
+func (r *Result) Release() {
+	if r == nil || r.prep == nil || r.charged == 0 {
+		return
+	}
+	r.prep.rendered.Add(-r.charged)
+	r.prep, r.charged = nil, 0
 }
 
 // Changes returns every change of the pair in order: ObjectChanges, then WECChanges. The result
@@ -240,7 +261,10 @@ func (p *Pipeline) Render(ctx context.Context, prep *Prepared, wec *customizatio
 		}
 	}
 	if res.Err == nil && obj.budget != nil {
-		res.Err = p.chargeObject(prep, res.WEC, st.budget.bytes, obj.size-prep.size)
+		res.charged, res.Err = p.chargeObject(prep, res.WEC, st.budget.bytes, obj.size-prep.size)
+		if res.charged != 0 {
+			res.prep = prep
+		}
 	}
 	res.Warnings = append(res.Warnings, env.warnings...)
 	res.Deps = st.deps
@@ -328,16 +352,17 @@ func refOrEmpty(prep *Prepared, in *unstructured.Unstructured) ObjectRef {
 }
 
 // chargeObject adds what one render produced to its object's total over all WECs: the bytes
-// its stages produced, or what the object grew by when a stage wrote without producing.
-func (p *Pipeline) chargeObject(prep *Prepared, wec string, produced, grown int64) error {
+// its stages produced, or what the object grew by when a stage wrote without producing. It
+// returns what it charged (also when the total is then over the limit), for [Result.Release].
+func (p *Pipeline) chargeObject(prep *Prepared, wec string, produced, grown int64) (int64, error) {
 	n := max(produced, grown)
 	if n <= 0 {
-		return nil
+		return 0, nil
 	}
 	if prep.rendered.Add(n) > p.lim.MaxBytesPerObject {
-		return &RenderError{WEC: wec, Object: prep.Ref, Err: &BudgetError{Kind: LimitBytesPerObject, Max: p.lim.MaxBytesPerObject}}
+		return n, &RenderError{WEC: wec, Object: prep.Ref, Err: &BudgetError{Kind: LimitBytesPerObject, Max: p.lim.MaxBytesPerObject}}
 	}
-	return nil
+	return n, nil
 }
 
 // wrapRenderError turns a stage's error into a *RenderError, keeping the author and path a

@@ -152,6 +152,9 @@ func (r *Renderer) DeleteWEC(name string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, ok := r.wecs[name]
+	for _, res := range r.results[name] {
+		res.Release()
+	}
 	delete(r.wecs, name)
 	delete(r.results, name)
 	return ok
@@ -205,9 +208,11 @@ func (r *Renderer) render(ctx context.Context, pairs []pair, changed map[string]
 			byObj = map[string]*transform.Result{}
 			r.results[p.wec] = byObj
 		}
-		if old, ok := byObj[p.obj.key]; !ok || !sameOutcome(old, res) {
+		old, ok := byObj[p.obj.key]
+		if !ok || !sameOutcome(old, res) {
 			changed[p.wec] = true
 		}
+		old.Release() // the per-object budget bounds the current variants, not the render count
 		byObj[p.obj.key] = res
 	}
 }

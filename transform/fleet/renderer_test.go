@@ -100,3 +100,46 @@ func TestRendererReRendersOnlyAffectedPairs(t *testing.T) {
 	assert.Equal(t, []string{"w0", "w1", "w2"}, r.WECs())
 	assert.Empty(t, r.Results("w3"))
 }
+
+// TestRendererPerObjectBudgetCountsCurrentVariants checks that the per-object budget
+// (MaxBytesPerObject) bounds what an object's current variants hold: re-rendering one pair
+// many times never exhausts it, while more WECs than it allows do.
+func TestRendererPerObjectBudgetCountsCurrentVariants(t *testing.T) {
+	ctx := context.Background()
+	p := transform.NewPipeline(nil, []transform.Stage{regionStage}, transform.WithLimits(transform.Limits{MaxBytesPerObject: 100}))
+	r := fleet.New(p)
+	_, err := r.SetObjects(ctx, []*unstructured.Unstructured{object("a", true)})
+	require.NoError(t, err)
+	for i := range 3 {
+		r.SetWEC(ctx, wec(t, fmt.Sprintf("w%d", i), map[string]string{"region": "east"}))
+	}
+	for i := range 50 {
+		region := []string{"west", "east"}[i%2]
+		st := r.SetWEC(ctx, wec(t, "w0", map[string]string{"region": region}))
+		require.Equal(t, 1, st.Rendered)
+		for _, name := range r.WECs() {
+			for _, res := range r.Results(name) {
+				require.NoError(t, res.Err, "re-render %d, WEC %s", i, name)
+			}
+		}
+	}
+	// Dropping WECs gives their share back too.
+	require.True(t, r.DeleteWEC("w1"))
+	require.True(t, r.DeleteWEC("w2"))
+
+	var failed int
+	for i := range 10 {
+		name := fmt.Sprintf("x%d", i)
+		r.SetWEC(ctx, wec(t, name, map[string]string{"region": "east"}))
+		for _, res := range r.Results(name) {
+			if res.Err != nil {
+				var be *transform.BudgetError
+				require.ErrorAs(t, res.Err, &be)
+				assert.Equal(t, transform.LimitBytesPerObject, be.Kind)
+				failed++
+			}
+		}
+	}
+	assert.Positive(t, failed, "11 current variants of ~16 bytes each exceed 100 bytes")
+	assert.Less(t, failed, 10, "the variants released earlier left room for some")
+}
