@@ -102,7 +102,10 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	configDocs, err := loop.ReadObjects(f.configs...)
+	configDocs, readWarnings, err := loop.ReadObjects(f.configs...)
+	for _, w := range readWarnings {
+		log.Info("configuration file warning", "warning", w.String())
+	}
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,10 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	}
 	var sources loop.Sources
 	if len(f.files) > 0 {
-		objs, err := loop.ReadObjects(f.files...)
+		objs, readWarnings, err := loop.ReadObjects(f.files...)
+		for _, w := range readWarnings {
+			log.Info("workload file warning", "warning", w.String())
+		}
 		if err != nil {
 			return err
 		}

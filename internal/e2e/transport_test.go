@@ -32,7 +32,7 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 	require.NoError(t, f.hub.EnsureNamespace(ctx, demoNS))
 	dyn, err := dynamic.NewForConfig(f.hub.Config)
 	require.NoError(t, err)
-	workload, err := loop.ReadObjects(td("workload.yaml"))
+	workload, _, err := loop.ReadObjects(td("workload.yaml"))
 	require.NoError(t, err)
 	for _, o := range workload {
 		gvr := deploymentsGVR
@@ -52,12 +52,12 @@ func testDelivery(t *testing.T, ctx context.Context, f *fleet) {
 	}
 	_, err = f.hub.Kube.CoreV1().ConfigMaps(demoNS).Create(ctx, once, metav1.CreateOptions{})
 	require.NoError(t, err)
-	cfgDocs, err := loop.ReadObjects(td("config.yaml"))
+	cfgDocs, _, err := loop.ReadObjects(td("config.yaml"))
 	require.NoError(t, err)
 	pipeline, warnings, err := loop.BuildPipeline(cfgDocs)
 	require.NoError(t, err)
 	require.Empty(t, warnings)
-	nsObjs, err := loop.ReadObjects(td("namespace.yaml"))
+	nsObjs, _, err := loop.ReadObjects(td("namespace.yaml"))
 	require.NoError(t, err)
 	f.deliverer, err = delivery.New(f.hub.Work, delivery.Options{MoveTimeout: time.Minute, MovePollInterval: 100 * time.Millisecond})
 	require.NoError(t, err)

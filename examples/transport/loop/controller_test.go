@@ -90,11 +90,11 @@ func TestControllerIncremental(t *testing.T) {
 	addWEC(t, ctx, h, "west1", map[string]string{"region": "west"}, map[string]string{"zone": "w1"})
 	addWEC(t, ctx, h, "other", map[string]string{"region": "south"}, map[string]string{"zone": "s1"})
 
-	config, err := ReadObjects(testdata("config.yaml"))
+	config, _, err := ReadObjects(testdata("config.yaml"))
 	require.NoError(t, err)
 	p, _, err := BuildPipeline(config)
 	require.NoError(t, err)
-	objs, err := ReadObjects(testdata("namespace.yaml"), testdata("workload.yaml"))
+	objs, _, err := ReadObjects(testdata("namespace.yaml"), testdata("workload.yaml"))
 	require.NoError(t, err)
 	d, err := delivery.New(h.work, delivery.Options{})
 	require.NoError(t, err)

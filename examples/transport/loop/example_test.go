@@ -15,7 +15,7 @@ import (
 // BuildPipeline compiles the demo rules and CustomTransform; rendering the demo workload for two
 // WECs shows the per-region registry and the greeting filled from the properties ConfigMap.
 func ExampleBuildPipeline() {
-	config, err := loop.ReadObjects(filepath.Join("..", "testdata", "config.yaml"))
+	config, _, err := loop.ReadObjects(filepath.Join("..", "testdata", "config.yaml"))
 	if err != nil {
 		panic(err)
 	}
@@ -23,7 +23,7 @@ func ExampleBuildPipeline() {
 	if err != nil {
 		panic(err)
 	}
-	objs, err := loop.ReadObjects(filepath.Join("..", "testdata", "workload.yaml"))
+	objs, _, err := loop.ReadObjects(filepath.Join("..", "testdata", "workload.yaml"))
 	if err != nil {
 		panic(err)
 	}

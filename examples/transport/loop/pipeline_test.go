@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -28,12 +29,12 @@ func mustWEC(t *testing.T, name, region, zone string) *customization.WEC {
 // the properties ConfigMap, CustomTransform removals, and the dependencies that decide what a
 // property change re-renders.
 func TestDemoPipeline(t *testing.T) {
-	cfg, err := ReadObjects(testdata("config.yaml"))
+	cfg, _, err := ReadObjects(testdata("config.yaml"))
 	require.NoError(t, err)
 	p, warnings, err := BuildPipeline(cfg)
 	require.NoError(t, err)
 	assert.Empty(t, warnings)
-	objs, err := ReadObjects(testdata("workload.yaml"))
+	objs, _, err := ReadObjects(testdata("workload.yaml"))
 	require.NoError(t, err)
 	require.Len(t, objs, 2)
 	before := objs[0].DeepCopy()
@@ -91,4 +92,58 @@ func TestParseResources(t *testing.T) {
 		_, err := ParseResources(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// TestBuildPipelineCustomTransformOnCRDKind is the drift the one assembly fixes: a CRD among
+// the configuration teaches the transport its resource, so a CustomTransform aimed at it
+// applies instead of failing every object of that kind with "unknown kind".
+func TestBuildPipelineCustomTransformOnCRDKind(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusterlogforwarders.logging.openshift.io
+spec:
+  group: logging.openshift.io
+  scope: Namespaced
+  names: {plural: clusterlogforwarders, singular: clusterlogforwarder, kind: ClusterLogForwarder}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+apiVersion: control.kubestellar.io/v1alpha1
+kind: CustomTransform
+metadata:
+  name: clf
+spec:
+  apiGroup: logging.openshift.io
+  resource: clusterlogforwarders
+  remove: ["$.spec.serviceAccountName"]
+`), 0o600))
+	obj := filepath.Join(dir, "clf.yaml")
+	require.NoError(t, os.WriteFile(obj, []byte(`apiVersion: logging.openshift.io/v1
+kind: ClusterLogForwarder
+metadata: {name: instance, namespace: openshift-logging}
+spec: {serviceAccountName: collector, replicas: 2, enabled: yes}
+`), 0o600))
+
+	docs, warns, err := ReadObjects(cfg)
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	p, _, err := BuildPipeline(docs)
+	require.NoError(t, err)
+	objs, warns, err := ReadObjects(obj)
+	require.NoError(t, err)
+	require.Len(t, warns, 1, "the YAML 1.1 boolean yes is reported with its file and line")
+	assert.Contains(t, warns[0].String(), "clf.yaml")
+
+	prep := p.Prepare(context.Background(), objs[0])
+	require.NoError(t, prep.Err)
+	spec := prep.Object().Object["spec"].(map[string]any)
+	assert.NotContains(t, spec, "serviceAccountName")
+	assert.Equal(t, int64(2), spec["replicas"], "integral numbers are int64")
+	assert.Equal(t, true, spec["enabled"], "read as kubectl reads it")
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -13,10 +11,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/wecforge/wecforge/transform/manifests"
 )
 
 // Source yields the workload objects to deliver.
@@ -94,34 +93,21 @@ func (s Sources) Run(ctx context.Context, changed func()) error {
 	return errors.Join(errs...)
 }
 
-// ReadObjects reads every YAML or JSON document of the files (multi-document YAML allowed),
-// skipping empty documents.
-func ReadObjects(paths ...string) ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
-		for i := 0; ; i++ {
-			var m map[string]any
-			err := dec.Decode(&m)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s#%d: %w", p, i, err)
-			}
-			if len(m) == 0 {
-				continue
-			}
-			out = append(out, &unstructured.Unstructured{Object: m})
-		}
-		f.Close()
+// ReadObjects reads every object of the files with the project's one loader
+// (transform/manifests): multi-document YAML or JSON, directories, `kind: List` unpacked,
+// values read as kubectl reads them, integral numbers as int64. It returns the objects in
+// order, the loader's warnings (YAML 1.1 tokens read as booleans, with file and line), and
+// every problem found, joined.
+func ReadObjects(paths ...string) ([]*unstructured.Unstructured, []manifests.Warning, error) {
+	docs, warns, err := manifests.Load(paths, manifests.Options{})
+	if err != nil {
+		return nil, warns, err
 	}
-	return out, nil
+	out := make([]*unstructured.Unstructured, len(docs))
+	for i, d := range docs {
+		out[i] = &unstructured.Unstructured{Object: d.Object}
+	}
+	return out, warns, nil
 }
 
 // Cluster watches objects of some resources in one namespace of a source API server (a WDS).
