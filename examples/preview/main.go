@@ -39,11 +39,12 @@ func (l *listFlag) Set(v string) error {
 
 const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
 
-Renders every workload for every WEC, offline, the way a KubeStellar transport would.
+Renders, offline, exactly what each WEC receives, the way KubeStellar would deliver it.
 -f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
 multi-document YAML, read as kubectl reads it (a kind: List stands for its items):
 ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
-properties; CustomTransform → WEC-independent removals; CustomizationRule → rules; anything
+properties; CustomTransform → WEC-independent removals; CustomizationRule → rules;
+BindingPolicy, Binding → placement (without any, every object goes to every WEC); anything
 else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
 
 Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are written),
