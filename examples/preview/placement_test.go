@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,4 +75,33 @@ spec:
 	_, cluster3, ok := strings.Cut(stdout.String(), "# wec: cluster3\n")
 	require.True(t, ok)
 	assert.Empty(t, cluster3, "the shadowed Binding delivers nothing to cluster3")
+}
+
+// TestReportPlacementFields: without placement documents report.json has exactly the keys it had
+// before placement existed; with them, every placement list is present and never null, even
+// for a WEC that receives nothing.
+func TestReportPlacementFields(t *testing.T) {
+	keys := func(wec string, args ...string) (map[string]json.RawMessage, map[string]json.RawMessage) {
+		out := filepath.Join(t.TempDir(), "out")
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, exitOK, run(append(args, "-o", out), nil, &stdout, &stderr), stderr.String())
+		data, err := os.ReadFile(filepath.Join(out, reportFile))
+		require.NoError(t, err)
+		var top map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(data, &top))
+		var wecs map[string]map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(top["wecs"], &wecs))
+		require.Contains(t, wecs, wec)
+		return top, wecs[wec]
+	}
+	top, wec := keys("cluster3", "-f", useScript, "-f", useWECs)
+	for _, k := range []string{"policies", "unbound", "excluded", "warnings"} {
+		assert.Contains(t, top, k)
+	}
+	assert.Equal(t, "[]", string(wec["placement"]), "cluster3 receives nothing: an empty list, not null")
+	assert.Equal(t, "[]", string(top["unbound"]))
+
+	top, wec = keys("core-eu-1", "-f", "../../testdata/demo")
+	assert.ElementsMatch(t, []string{"wecs", "warnings"}, slices.Collect(maps.Keys(top)))
+	assert.NotContains(t, wec, "placement")
 }
