@@ -7,9 +7,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/transform/manifests"
 )
 
 // DeploymentYAML is a realistic Deployment as a WDS holds it: two containers with env, probes
@@ -208,16 +208,14 @@ spec:
 	return strings.Join(docs, "---\n")
 }
 
+// mustObject reads one fixture with the project's loader (integers as int64, as from an API
+// server); a fixture that does not read as exactly one object without warnings is a bug.
 func mustObject(doc string) *unstructured.Unstructured {
-	js, err := yaml.YAMLToJSON([]byte(doc))
-	if err != nil {
-		panic(err)
+	docs, warnings, err := manifests.Parse("fixture", []byte(doc))
+	if err != nil || len(warnings) > 0 || len(docs) != 1 {
+		panic(fmt.Sprintf("fixture: %d objects, warnings %v, error %v", len(docs), warnings, err))
 	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(js); err != nil { // integers stay int64, as from an API server
-		panic(err)
-	}
-	return u
+	return &unstructured.Unstructured{Object: docs[0].Object}
 }
 
 // configMapOf rebuilds a WEC's properties ConfigMap.

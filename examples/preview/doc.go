@@ -1,5 +1,6 @@
-// Preview renders workloads for WECs offline, the way a KubeStellar transport controller would
-// deliver them, and explains the result. It is wecforge's preview tool and a complete example
+// Preview renders offline exactly what each WEC would receive in a KubeStellar deployment — the
+// objects its BindingPolicies and Bindings bind there, each as a transport controller would
+// deliver it — and explains the result. It is wecforge's preview tool and a complete example
 // of embedding the library.
 //
 //	go run ./examples/preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
@@ -23,13 +24,26 @@
 //     after; a ConfigMap naming no ManagedCluster is an error.
 //   - CustomTransform (control.kubestellar.io) → WEC-independent removals.
 //   - CustomizationRule (wecforge.io) → per-WEC rules.
+//   - BindingPolicy and Binding (control.kubestellar.io) → placement.
 //   - anything else → a workload to render. A CustomResourceDefinition is a workload too, and
 //     also teaches the kind → resource mapping its kind, so CustomTransforms can target it.
+//
+// The configuration documents are compiled by package engine, the project's one assembly; any
+// invalid one is exit 2.
+//
+// # Placement
+//
+// With BindingPolicies or Bindings among the inputs, each WEC receives exactly the objects they
+// bind there (package rules/placement, judged on the whole inventory); without any, every
+// object goes to every WEC and a `notice:` line on stderr says so. Placement mistakes (a
+// namespaced object sent where its Namespace is not, an object nothing selects, a policy
+// selecting no WEC or no object, an unknown resource, createOnly disagreement, an unknown
+// Binding destination) are warnings.
 //
 // # Rendering
 //
 // Every workload goes through the standard pipeline once (generic, kind-specific and
-// CustomTransform removals), then, per WEC, template expansion and the rules. WECs are
+// CustomTransform removals), then, per WEC it is placed on, template expansion and the rules. WECs are
 // rendered in name order; --wec (repeatable) restricts the run to the named WECs, and a name
 // that is not among the inputs is a configuration error (exit 2) listing the known ones.
 //
@@ -43,13 +57,17 @@
 //	{"wecs": {"<wec>": {"objects": N,
 //	                    "errors":  [{"object": "Kind.group ns/name", "path": "…", "message": "…"}],
 //	                    "changes": [{"object": "…", "path": "…", "by": "…", "kind": "set", "old": …, "new": …}],
-//	                    "reads":   [{"object": "…", "properties": ["…"], "labels": ["…"]}]}},
+//	                    "reads":   [{"object": "…", "properties": ["…"], "labels": ["…"]}],
+//	                    "placement": [{"object": "…", "by": ["bindingpolicy/NAME"], "createOnly": false, …}]}},
+//	 "policies": {"NAME": {"kind": "BindingPolicy", "wecs": […], "objects": […], "errors": […]}},
+//	 "unbound": ["…"], "excluded": [{"object": "…", "reason": "…"}],
 //	 "warnings": ["…"]}
 //
 // Lists are always present (`[]`, never null). "changes" lists every change of every rendered
 // object, in output order; "reads" lists, per object that read anything of the WEC, which
 // properties, labels, annotations and ConfigMap keys it read (`all…: true` for a whole map).
-// An object that fails for a WEC is left out of that WEC's file and listed in "errors".
+// An object that fails for a WEC is left out of that WEC's file and listed in "errors". The
+// placement fields are present only when the inputs hold a BindingPolicy or Binding.
 //
 // DIR must not exist, be empty, or hold a previous output (report.json and regular *.yaml
 // files, nothing else), which is replaced as a whole: the new tree is built in a sibling
@@ -64,6 +82,7 @@
 // repository.
 //
 // --explain prints, per rendered object and as YAML comments (so stdout stays valid YAML),
+// the documents that placed it there (`placed by bindingpolicy NAME (spec.downsync[i])`),
 // every changed path with the stage or rule and action that changed it, old and new value,
 // and the inputs the render read (formatted by transform/explain). --diff prints a unified
 // diff of each rendered object against its input instead of the object itself. With -o,
@@ -79,7 +98,7 @@
 //   - 2: bad usage, input, configuration or output directory: unreadable file, malformed YAML,
 //     colliding keys, a document without apiVersion or kind, a ManagedCluster without a name
 //     or whose name is not a DNS-1123 label, a properties ConfigMap for a WEC that does not
-//     exist, an invalid CustomTransform or rule, a workload whose kind a CustomTransform's
+//     exist, an invalid CustomTransform, rule, BindingPolicy or Binding, a workload whose kind a CustomTransform's
 //     group needs but nobody maps, an unknown --wec, any -o rule above, the output budget.
 //     Every problem is reported on stderr, naming the document, and nothing is written.
 package main

@@ -85,7 +85,7 @@ func warnings(ws []manifests.Warning) []string {
 // inputErrors turns the loader's errors into the tool's, keeping their sentinels and causes.
 func inputErrors(err error) error {
 	var errs []error
-	for _, e := range flatten(err) {
+	for _, e := range problems(err) {
 		var me *manifests.Error
 		if errors.As(e, &me) {
 			e = &inputError{Where: me.Where, Err: me.Err, Kind: me.Kind}

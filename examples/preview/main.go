@@ -39,11 +39,12 @@ func (l *listFlag) Set(v string) error {
 
 const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
 
-Renders every workload for every WEC, offline, the way a KubeStellar transport would.
+Renders, offline, exactly what each WEC receives, the way KubeStellar would deliver it.
 -f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
 multi-document YAML, read as kubectl reads it (a kind: List stands for its items):
 ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
-properties; CustomTransform → WEC-independent removals; CustomizationRule → rules; anything
+properties; CustomTransform → WEC-independent removals; CustomizationRule → rules;
+BindingPolicy, Binding → placement (without any, every object goes to every WEC); anything
 else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
 
 Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are written),
@@ -103,6 +104,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		reportInputError(stderr, err)
 		return exitBadInput
+	}
+	for _, n := range r.notices {
+		fmt.Fprintf(stderr, "notice: %s\n", n)
 	}
 	for _, w := range r.warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
@@ -170,18 +174,20 @@ func prepareRun(files, wecNames []string, stdin io.Reader) (*rendered, []string,
 	// reports every problem.
 	docs, loadWarnings, loadErr := loadPaths(files, stdin)
 	in, err := route(docs)
-	if err := joinSorted(append(flatten(loadErr), flatten(err)...)); err != nil {
+	if err := joinSorted(append(problems(loadErr), problems(err)...)); err != nil {
 		return nil, loadWarnings, err
 	}
 	wecs, errW := selectWECs(in.wecs, wecNames)
 	b, errB := buildPipeline(in)
-	if err := joinSorted(append(flatten(errW), flatten(errB)...)); err != nil {
+	if err := joinSorted(append(problems(errW), problems(errB)...)); err != nil {
 		return nil, loadWarnings, err
 	}
-	r, err := render(context.Background(), b.pipeline, in.workloads, wecs)
+	r, err := render(context.Background(), b, in.workloads, wecs)
 	if err != nil {
 		return nil, loadWarnings, err
 	}
+	r.placed = b.placed
+	r.notices = b.notices
 	r.warnings = slices.Concat(loadWarnings, b.warnings, r.warnings)
 	if len(in.wecs) == 0 {
 		r.warnings = append(r.warnings, "no ManagedCluster among the inputs: there is no WEC to render for")
@@ -222,7 +228,7 @@ func listOrNone(names []string) string {
 // reportInputError writes every problem as an `error:` line (continuation lines of a
 // multi-line message indented), then says that nothing was written.
 func reportInputError(w io.Writer, err error) {
-	for _, e := range flatten(err) {
+	for _, e := range problems(err) {
 		msg := strings.ReplaceAll(strings.TrimRight(e.Error(), "\n"), "\n", "\n  ")
 		fmt.Fprintf(w, "error: %s\n", msg)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wecforge/wecforge/engine"
 )
 
 func TestRunUsage(t *testing.T) {
@@ -39,7 +41,7 @@ func TestRunWithoutInventoryWarns(t *testing.T) {
 	code := run([]string{"-f", "../../testdata/demo/workload.yaml"}, nil, &stdout, &stderr)
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, stdout.String())
-	assert.Equal(t, "warning: no ManagedCluster among the inputs: there is no WEC to render for\n", stderr.String())
+	assert.Equal(t, "notice: "+engine.NoPlacementNotice+"\n"+"warning: no ManagedCluster among the inputs: there is no WEC to render for\n", stderr.String())
 }
 
 func TestRunSelectsWECs(t *testing.T) {
@@ -103,5 +105,5 @@ func TestRunWarnsAboutObjectsLeftWithoutAName(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-f", "../../testdata/demo/inventory.yaml", "-f", in}, nil, &stdout, &stderr)
 	assert.Equal(t, exitOK, code)
-	assert.Equal(t, "warning: Job.batch demo/run- ("+in+"#0 (line 1)): has metadata.generateName but no metadata.name; generateName is removed for delivery, so WECs receive an object without a name\n", stderr.String())
+	assert.Equal(t, "notice: "+engine.NoPlacementNotice+"\n"+"warning: Job.batch demo/run- ("+in+"#0 (line 1)): has metadata.generateName but no metadata.name; generateName is removed for delivery, so WECs receive an object without a name\n", stderr.String())
 }

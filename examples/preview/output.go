@@ -22,9 +22,13 @@ type options struct {
 }
 
 // report is DIR/report.json.
+// The placement fields are present when the inputs hold a BindingPolicy or Binding.
 type report struct {
-	WECs     map[string]wecReport `json:"wecs"`
-	Warnings []string             `json:"warnings"`
+	WECs     map[string]wecReport    `json:"wecs"`
+	Policies map[string]policyReport `json:"policies,omitempty"`
+	Unbound  *[]string               `json:"unbound,omitempty"`
+	Excluded *[]exclusion            `json:"excluded,omitempty"`
+	Warnings []string                `json:"warnings"`
 }
 
 // wecReport is one WEC's entry of report.json. Lists are never null.
@@ -38,6 +42,9 @@ type wecReport struct {
 	Changes []transform.Change `json:"changes"`
 	// Reads are, per rendered object that read anything of the WEC, the inputs it read.
 	Reads []reads `json:"reads"`
+	// Placement lists every object the WEC receives (rendered or failed) and why; present
+	// when the inputs hold a BindingPolicy or Binding.
+	Placement *[]placedObject `json:"placement,omitempty"`
 }
 
 type reportError struct {
@@ -112,13 +119,16 @@ func buildDir(r *rendered) ([]outFile, error) {
 	var files []outFile
 	rep := report{WECs: map[string]wecReport{}, Warnings: nonNil(r.warnings)}
 	reportPrivate := false
+	failures := map[string][]reportError{}
 	for _, wo := range r.wecs {
 		var buf bytes.Buffer
 		private := false
 		wr := wecReport{Errors: []reportError{}, Changes: []transform.Change{}, Reads: []reads{}}
 		for _, p := range wo.pairs {
 			if p.err != nil {
-				wr.Errors = append(wr.Errors, reportError{Object: p.w.ref.String(), Path: p.err.Path, Message: message(p.err)})
+				e := reportError{Object: p.w.ref.String(), Path: p.err.Path, Message: message(p.err)}
+				wr.Errors = append(wr.Errors, e)
+				failures[wo.wec.Name()] = append(failures[wo.wec.Name()], e)
 				reportPrivate = reportPrivate || isSecret(p.w.ref) // a message may quote a value
 				continue
 			}
@@ -142,8 +152,13 @@ func buildDir(r *rendered) ([]outFile, error) {
 			}
 		}
 		files = append(files, outFile{name: wo.wec.Name() + ".yaml", data: buf.Bytes(), private: private})
+		if r.placed != nil && !r.placed.Everywhere() {
+			pl := wecPlacement(wo)
+			wr.Placement = &pl
+		}
 		rep.WECs[wo.wec.Name()] = wr
 	}
+	placementReport(&rep, r, failures)
 	js, err := marshalReport(rep)
 	if err != nil {
 		return nil, err
@@ -181,6 +196,9 @@ func nonNil(s []string) []string {
 //	#   reads: properties replicas; labels location-group
 func writeExplain(w io.Writer, p pair) error {
 	if _, err := fmt.Fprintf(w, "# explain %s (from %s)\n", p.w.ref, p.w.doc.Source); err != nil {
+		return err
+	}
+	if err := writePlacedBy(w, p.placed); err != nil {
 		return err
 	}
 	return explain.Write(w, "#   ", maskChanges(p.w.ref, p.res.Changes()), p.res.Deps, explain.Options{})

@@ -2,126 +2,99 @@ package main
 
 import (
 	"errors"
-	"strings"
+	"reflect"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/wecforge/wecforge/rules"
-	"github.com/wecforge/wecforge/rules/templates"
-	"github.com/wecforge/wecforge/transform"
-	"github.com/wecforge/wecforge/transform/customtransform"
-	"github.com/wecforge/wecforge/transform/kubestellar"
-	"github.com/wecforge/wecforge/transform/resources"
+	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine"
 )
 
-// built is the pipeline of a run and the warnings found while building it.
+// built is the engine of a run, the workloads resolved for it, and where they go.
 type built struct {
-	pipeline *transform.Pipeline
+	engine *engine.Engine
+	// placed is which workloads each WEC receives (every workload everywhere when the inputs
+	// hold no BindingPolicy or Binding).
+	placed *engine.Placement
+	// warnings are the compilers' warnings, then placement's (objects it could not place,
+	// then what rules/placement reports).
 	warnings []string
+	// notices are said once on stderr and nowhere else.
+	notices []string
 }
 
-// buildPipeline compiles the configuration documents into the standard pipeline: generic,
-// kind-specific and CustomTransform removals (WEC-independent), then template expansion and
-// the CustomizationRules (per WEC). Every problem is returned, joined, each naming the document
-// it comes from; the configuration is then rejected as a whole.
+// buildPipeline assembles the run through the project's one assembly (package engine): the
+// CustomTransforms, rules, CRDs, BindingPolicies and Bindings become the standard pipeline and
+// placement; the workloads are resolved and placed on every WEC of the inventory (not only the
+// --wec ones, so that a policy is judged on the whole fleet). The tool is strict: every
+// problem with a configuration document or workload is returned, joined, each naming its
+// document, and the run stops. Objects placement cannot place are warnings: they go nowhere
+// and the rest of the run is still right.
 func buildPipeline(in *inputs) (*built, error) {
-	var errs []error
-	mapper, err := buildMapper(in.crds)
-	if err != nil {
-		return nil, err
-	}
-	perWEC, warnings, err := perWECStages(in.rules)
-	errs = append(errs, err)
-
-	cts := make([]*unstructured.Unstructured, len(in.customTransforms))
-	ctSource := map[string]document{}
-	for i, d := range in.customTransforms {
-		cts[i] = &unstructured.Unstructured{Object: d.Object}
-		ctSource[cts[i].GetName()] = d
-	}
-	p, rep, err := kubestellar.NewPipeline(kubestellar.Options{CustomTransforms: cts, Mapper: mapper, PerWEC: perWEC})
-	for _, e := range flatten(err) {
-		var ce *customtransform.Error
-		if errors.As(e, &ce) {
-			if d, ok := ctSource[ce.Name]; ok {
-				e = &inputError{Where: d.where(), Err: e}
-			}
-		}
-		errs = append(errs, e)
-	}
-	if err := joinSorted(errs); err != nil {
-		return nil, err
-	}
-	return &built{pipeline: p, warnings: append(rep.Warnings, warnings...)}, nil
-}
-
-// perWECStages builds the per-WEC stages: KubeStellar template expansion (default limits),
-// then the CustomizationRules (default CEL cost budget), when there are any. It returns the
-// rule compiler's warnings. Compile errors name their document (`file#index`), rule, field
-// and position.
-func perWECStages(docs []document) ([]transform.Stage, []string, error) {
-	stages := []transform.Stage{templates.NewExpander(templates.Limits{}).Stage()}
-	if len(docs) == 0 {
-		return stages, nil, nil
-	}
-	rdocs := make([]rules.Document, len(docs))
-	for i, d := range docs {
-		rdocs[i] = rules.Document{Source: d.where(), Object: d.Object}
-	}
-	set, err := rules.Compile(rdocs)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(stages, set.Stage()), set.Warnings(), nil
-}
-
-// buildMapper maps kinds to resources with the built-in table plus the CRDs among the inputs.
-// A malformed CRD is reported with its document.
-func buildMapper(crds []document) (*resources.Mapper, error) {
-	if len(crds) == 0 {
-		return resources.Builtin(), nil
-	}
-	var errs []error
-	objs := make([]*unstructured.Unstructured, len(crds))
-	for i, d := range crds {
-		objs[i] = &unstructured.Unstructured{Object: d.Object}
-		if _, err := resources.FromCRD(objs[i]); err != nil {
-			errs = append(errs, &inputError{Where: d.where(), Err: err})
+	var docs []engine.Document
+	for _, group := range [][]document{in.customTransforms, in.rules, in.crds, in.placement} {
+		for _, d := range group {
+			docs = append(docs, engine.Document{Source: d.where(), Object: d.Object})
 		}
 	}
-	if err := joinSorted(errs); err != nil {
+	e, err := engine.Compile(engine.Config{Documents: docs})
+	if err != nil {
 		return nil, err
 	}
-	m, err := resources.New(resources.Options{Objects: objs})
-	if err != nil {
-		return nil, &inputError{Where: "CustomResourceDefinitions", Err: err}
+	objs := make([]engine.Object, len(in.workloads))
+	for i, w := range in.workloads {
+		objs[i] = engine.Object{Source: w.doc.where(), Object: w.obj}
 	}
-	return m, nil
+	resolved, err := e.Resolve(objs)
+	if err != nil {
+		return nil, err
+	}
+	b := &built{engine: e, warnings: e.Warnings()}
+	placed, err := e.Place(resolved, in.wecs)
+	if placed == nil {
+		return nil, err
+	}
+	for _, pe := range problems(err) {
+		b.warnings = append(b.warnings, pe.Error())
+	}
+	b.placed = placed
+	if placed.Everywhere() {
+		b.notices = append(b.notices, engine.NoPlacementNotice)
+		return b, nil
+	}
+	for _, n := range placed.Result().Notices() {
+		b.notices = append(b.notices, n.Message)
+	}
+	for _, w := range placed.Result().Warnings() {
+		b.warnings = append(b.warnings, w.Message)
+	}
+	return b, nil
 }
 
-// flatten returns the errors an errors.Join result holds, recursively (err itself when it is
-// not a join, nothing for nil). Typed errors that unwrap to several causes, such as
-// *rules.CompileError, are kept whole: a join is recognized by its message being exactly its
-// parts' messages joined with newlines.
-func flatten(err error) []error {
+// deliveries returns, for the given WEC, the placement of every workload it receives, by the
+// workload's index in inputs.workloads.
+func (b *built) deliveries(wec *customization.WEC) map[int]engine.Delivery {
+	out := map[int]engine.Delivery{}
+	for _, d := range b.placed.ForWEC(wec.Name()) {
+		out[d.Object.Index] = d
+	}
+	return out
+}
+
+// joinType is the dynamic type of what errors.Join returns.
+var joinType = reflect.TypeOf(errors.Join(errors.New("")))
+
+// problems returns the errors an errors.Join result holds, recursively (err itself when it
+// is not a join, nothing for nil). Only joins are taken apart: a typed error that unwraps to
+// several causes (a sentinel and its cause) is one problem.
+func problems(err error) []error {
 	if err == nil {
 		return nil
 	}
-	j, ok := err.(interface{ Unwrap() []error })
-	if !ok {
-		return []error{err}
-	}
-	parts := j.Unwrap()
-	msgs := make([]string, len(parts))
-	for i, p := range parts {
-		msgs[i] = p.Error()
-	}
-	if strings.Join(msgs, "\n") != err.Error() {
+	if reflect.TypeOf(err) != joinType {
 		return []error{err}
 	}
 	var out []error
-	for _, p := range parts {
-		out = append(out, flatten(p)...)
+	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
+		out = append(out, problems(p)...)
 	}
 	return out
 }

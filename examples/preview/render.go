@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine"
 	"github.com/wecforge/wecforge/internal/workers"
 	"github.com/wecforge/wecforge/transform"
 )
@@ -18,6 +19,9 @@ type pair struct {
 	res transform.Result
 	// err is the pair's failure with the object named as given (nil when it rendered).
 	err *transform.RenderError
+	// placed is why the object goes to the WEC (By is empty when every object goes
+	// everywhere).
+	placed engine.Delivery
 }
 
 // wecOutput is everything rendered for one WEC.
@@ -32,18 +36,25 @@ type wecOutput struct {
 type rendered struct {
 	wecs     []wecOutput
 	warnings []string
-	failed   int
+	// notices are said on stderr only (not warnings: nothing is wrong).
+	notices []string
+	failed  int
+	// placed is where the workloads go.
+	placed *engine.Placement
 }
 
 // render prepares every workload once (the WEC-independent stages and the per-object part of
-// the per-WEC stages) and renders it for every WEC in wecs, WECs in parallel; the result does
-// not depend on the scheduling. A workload the WEC-independent
+// the per-WEC stages) and renders it for every WEC in wecs that b places it on, WECs in
+// parallel; the result does not depend on the scheduling. A workload the WEC-independent
 // stages reject is a configuration error: render returns every such problem, naming the
 // document, and renders nothing. Per-pair failures are part of the result.
-func render(ctx context.Context, p *transform.Pipeline, workloads []workload, wecs []*customization.WEC) (*rendered, error) {
+func render(ctx context.Context, b *built, workloads []workload, wecs []*customization.WEC) (*rendered, error) {
+	p := b.engine.Pipeline()
+	index := make(map[*workload]int, len(workloads))
 	order := make([]*workload, len(workloads))
 	for i := range workloads {
 		order[i] = &workloads[i]
+		index[order[i]] = i
 	}
 	slices.SortStableFunc(order, func(a, b *workload) int { return compareRefs(a.ref, b.ref) })
 
@@ -67,18 +78,26 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 	if err := joinSorted(errs); err != nil {
 		return nil, err
 	}
+	placed := make([]map[int]engine.Delivery, len(wecs))
 	results := make([][]transform.Result, len(wecs))
 	workers.Do(len(wecs), func(k int) {
+		placed[k] = b.deliveries(wecs[k])
 		results[k] = make([]transform.Result, len(order))
-		for i := range order {
-			results[k][i] = p.Render(ctx, preps[i], wecs[k])
+		for i, w := range order {
+			if _, ok := placed[k][index[w]]; ok {
+				results[k][i] = p.Render(ctx, preps[i], wecs[k])
+			}
 		}
 	})
 	for k, wec := range wecs {
-		wo := wecOutput{wec: wec, pairs: make([]pair, len(order))}
+		wo := wecOutput{wec: wec, pairs: make([]pair, 0, len(placed[k]))}
 		for i, w := range order {
+			d, ok := placed[k][index[w]]
+			if !ok {
+				continue
+			}
 			res := results[k][i]
-			pr := pair{w: w, res: res}
+			pr := pair{w: w, res: res, placed: d}
 			for _, msg := range res.Warnings[len(preps[i].Warnings):] {
 				// Stages that already name the WEC (the rules do) are not prefixed twice.
 				if prefix := "wec " + wec.Name() + ": "; !strings.HasPrefix(msg, prefix) {
@@ -90,7 +109,7 @@ func render(ctx context.Context, p *transform.Pipeline, workloads []workload, we
 				pr.err = pairError(res.Err, wec.Name(), w.ref)
 				out.failed++
 			}
-			wo.pairs[i] = pr
+			wo.pairs = append(wo.pairs, pr)
 		}
 		out.wecs = append(out.wecs, wo)
 	}

@@ -29,7 +29,7 @@ func TestRenderNeverModifiesWorkloads(t *testing.T) {
 	for i, w := range in.workloads {
 		before[i] = w.obj.DeepCopy()
 	}
-	r, err := render(context.Background(), b.pipeline, in.workloads, in.wecs)
+	r, err := render(context.Background(), b, in.workloads, in.wecs)
 	require.NoError(t, err)
 	require.Zero(t, r.failed)
 	for i, w := range in.workloads {
@@ -40,7 +40,7 @@ func TestRenderNeverModifiesWorkloads(t *testing.T) {
 // TestRenderOrdersObjectsByGroupKindNamespaceName checks the file order of the contract.
 func TestRenderOrdersObjectsByGroupKindNamespaceName(t *testing.T) {
 	in, b := demo(t)
-	r, err := render(context.Background(), b.pipeline, in.workloads, in.wecs[:1])
+	r, err := render(context.Background(), b, in.workloads, in.wecs[:1])
 	require.NoError(t, err)
 	var got []string
 	for _, p := range r.wecs[0].pairs {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -43,6 +44,8 @@ type inputs struct {
 	// crds are the CustomResourceDefinitions among the workloads; they feed the kind→resource
 	// mapping.
 	crds []document
+	// placement are the BindingPolicy and Binding documents, in input order.
+	placement []document
 }
 
 // workload is one object to render.
@@ -113,6 +116,9 @@ func route(docs []document) (*inputs, error) {
 				continue
 			}
 			in.customTransforms = append(in.customTransforms, d)
+		case gvk.Group == placement.Group && (gvk.Kind == placement.BindingPolicyKind || gvk.Kind == placement.BindingKind):
+			// The placement compiler checks every field, naming the document.
+			in.placement = append(in.placement, d)
 		case gvk.Kind == ruleKind:
 			// The rule compiler checks apiVersion and every field, naming the document.
 			in.rules = append(in.rules, d)
