@@ -111,7 +111,9 @@ func rulesEngine(vals []PeerValues, rule func(PeerValues) string) (*transform.Pi
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := kubestellar.NewPipeline(kubestellar.Options{PerWEC: []transform.Stage{set.Stage()}})
+	// Neither Karmada nor kustomize expands KubeStellar templates: the restricted engine ships
+	// them as written, as the references do.
+	p, _, err := kubestellar.NewPipeline(kubestellar.Options{PerWEC: []transform.Stage{set.Stage()}, LiteralTemplates: true})
 	return p, err
 }
 

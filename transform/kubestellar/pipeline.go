@@ -51,6 +51,10 @@ type Options struct {
 	PerWEC []transform.Stage
 	// Limits bound every render (see [transform.Limits]); zero fields take the defaults.
 	Limits transform.Limits
+	// LiteralTemplates turns the guard off: objects asking for template expansion render with
+	// their templates as written. Only for callers that must model a tool without expansion
+	// (the benchmarks' restricted peer engines); a controller never sets it.
+	LiteralTemplates bool
 }
 
 // Report describes what NewPipeline built.
@@ -78,7 +82,7 @@ func NewPipeline(opts Options) (*transform.Pipeline, Report, error) {
 		transform.Named(kinds.StageName, kinds.New()),
 		transform.Named(customtransform.StageName, ct),
 	}
-	if !slices.ContainsFunc(opts.PerWEC, func(s transform.Stage) bool { return s.Name == ExpanderStageName }) {
+	if !opts.LiteralTemplates && !slices.ContainsFunc(opts.PerWEC, func(s transform.Stage) bool { return s.Name == ExpanderStageName }) {
 		shared = append(shared, transform.Named(GuardStageName, transform.Func(guardExpansion)))
 	}
 	rep := Report{Warnings: ct.Warnings(), CustomTransforms: ct.Names()}

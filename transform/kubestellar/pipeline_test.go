@@ -158,4 +158,12 @@ func TestExpansionGuard(t *testing.T) {
 	p, _, err = kubestellar.NewPipeline(kubestellar.Options{PerWEC: []transform.Stage{stub}})
 	require.NoError(t, err)
 	require.NoError(t, p.Prepare(context.Background(), annotated).Err, "an expansion stage is present: no guard")
+
+	p, _, err = kubestellar.NewPipeline(kubestellar.Options{LiteralTemplates: true})
+	require.NoError(t, err)
+	prep = p.Prepare(context.Background(), annotated)
+	require.NoError(t, prep.Err, "the caller asked for literal templates")
+	res = p.Render(context.Background(), prep, mustWEC(t, "w", nil))
+	require.NoError(t, res.Err)
+	assert.Equal(t, "{{ .clusterName }}", res.Object.Object["data"].(map[string]any)["wec"])
 }
