@@ -76,6 +76,13 @@ var builtinTable = []Mapping{
 	ns("events.k8s.io", "Event", "events"),
 	// apiregistration.k8s.io
 	cl("apiregistration.k8s.io", "APIService", "apiservices"),
+	// control.kubestellar.io: KubeStellar's control objects, known so that placement can name
+	// them among the inputs and leave them out as never delivered
+	cl("control.kubestellar.io", "BindingPolicy", "bindingpolicies"),
+	cl("control.kubestellar.io", "Binding", "bindings"),
+	cl("control.kubestellar.io", "CustomTransform", "customtransforms"),
+	cl("control.kubestellar.io", "StatusCollector", "statuscollectors"),
+	ns("control.kubestellar.io", "CombinedStatus", "combinedstatuses"),
 }
 
 func ns(group, kind, resource string) Mapping { return mapping(group, kind, resource, true) }

@@ -39,7 +39,7 @@ func TestBuiltinTable(t *testing.T) {
 	}
 	// Kinds whose plural is not the naive guess.
 	irregular := map[string]bool{"Endpoints": true}
-	notInClientGo := map[string]bool{"apiextensions.k8s.io": true, "apiregistration.k8s.io": true}
+	notInClientGo := map[string]bool{"apiextensions.k8s.io": true, "apiregistration.k8s.io": true, "control.kubestellar.io": true}
 	kinds := map[schema.GroupKind]bool{}
 	res := map[schema.GroupResource]bool{}
 	all := resources.Builtin().Mappings()
