@@ -18,13 +18,15 @@ import (
 	"github.com/wecforge/wecforge/registry"
 )
 
-// serverRefuses are the cases the API server itself rejects as Invalid at creation; every other
-// case is created and must meet Accept's verdict.
-var serverRefuses = map[string]bool{
-	"junk PEM":                  true,
-	"not PEM at all":            true,
-	"PEM block of another type": true,
-	"tampered signature":        true,
+// serverRefuses are the cases the API server itself rejects at creation, with how it refuses
+// them: malformed requests are Invalid, and the kube-apiserver-client signer is Forbidden for
+// the system:masters group. Every other case is created and must meet Accept's verdict.
+var serverRefuses = map[string]func(error) bool{
+	"junk PEM":                         apierrors.IsInvalid,
+	"not PEM at all":                   apierrors.IsInvalid,
+	"PEM block of another type":        apierrors.IsInvalid,
+	"tampered signature":               apierrors.IsInvalid,
+	"organization system:masters only": apierrors.IsForbidden,
 }
 
 // TestAcceptMalformed creates every CSR of the shared table on the real API server as the
@@ -44,8 +46,8 @@ func TestAcceptMalformed(t *testing.T) {
 			wec := fmt.Sprintf("mal-%d", i)
 			req := retarget(t, tc.req, "mal", wec)
 			name, err := agentsim.Register(ctx, agent.kube, agent.ocm, req)
-			if serverRefuses[tc.name] {
-				require.True(t, apierrors.IsInvalid(err), "the API server must refuse it, got %v", err)
+			if refused, ok := serverRefuses[tc.name]; ok {
+				require.True(t, refused(err), "the API server must refuse it, got %v", err)
 				require.NotNil(t, tc.want)
 				return
 			}
