@@ -1,4 +1,4 @@
-package placement_test
+package benchmarks
 
 import (
 	"fmt"
@@ -11,10 +11,10 @@ import (
 	"github.com/wecforge/wecforge/rules/placement"
 )
 
-// scale builds nPolicies policies over nWECs WECs in 100 shards (each policy selects one shard
+// placementFleet builds nPolicies policies over nWECs WECs in 100 shards (each policy selects one shard
 // by label: 1 % of the WECs) and nObjects objects in groups of 10 by an app label (each policy
 // selects one group: ~10 objects).
-func scale(tb testing.TB, nPolicies, nWECs, nObjects int) placement.Input {
+func placementFleet(tb testing.TB, nPolicies, nWECs, nObjects int) placement.Input {
 	tb.Helper()
 	in := placement.Input{}
 	for i := range nWECs {
@@ -42,8 +42,8 @@ func scale(tb testing.TB, nPolicies, nWECs, nObjects int) placement.Input {
 	return in
 }
 
-func TestRelabel(t *testing.T) {
-	in := scale(t, 1000, 1000, 10000)
+func TestPlacementRelabel(t *testing.T) {
+	in := placementFleet(t, 1000, 1000, 10000)
 	r, err := placement.Evaluate(in)
 	require.NoError(t, err)
 	moved := in.Clusters[3] // shard s3
@@ -79,7 +79,7 @@ func TestRelabel(t *testing.T) {
 // BenchmarkPlacementEvaluate places 10,000 objects on 10,000 WECs under 1,000 policies; the
 // result stays factorized. The per-WEC sub-benchmark derives one WEC's deliveries.
 func BenchmarkPlacementEvaluate(b *testing.B) {
-	in := scale(b, 1000, 10000, 10000)
+	in := placementFleet(b, 1000, 10000, 10000)
 	b.Run("evaluate", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -100,10 +100,10 @@ func BenchmarkPlacementEvaluate(b *testing.B) {
 	})
 }
 
-// BenchmarkPlacementRelabel moves one WEC to another shard (TestRelabel asserts that 20 of
+// BenchmarkPlacementRelabel moves one WEC to another shard (TestPlacementRelabel asserts that 20 of
 // the 1,000 policies are re-evaluated).
 func BenchmarkPlacementRelabel(b *testing.B) {
-	in := scale(b, 1000, 10000, 10000)
+	in := placementFleet(b, 1000, 10000, 10000)
 	r, err := placement.Evaluate(in)
 	require.NoError(b, err)
 	labels := maps.Clone(in.Clusters[3].Labels)
