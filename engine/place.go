@@ -7,7 +7,6 @@ import (
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/rules/placement"
-	"github.com/wecforge/wecforge/transform"
 )
 
 // NoPlacementNotice is the notice a caller shows when the configuration holds no BindingPolicy
@@ -150,16 +149,6 @@ func (p *Placement) ForWEC(wec string) []Delivery {
 			out = append(out, Delivery{Object: p.objects[pl.Object], By: pl.By, Modulation: pl.Modulation})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Delivery) int { return compareRefs(a.Object.Ref, b.Object.Ref) })
+	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Object.Ref.Compare(b.Object.Ref) })
 	return out
-}
-
-func compareRefs(a, b transform.ObjectRef) int {
-	switch {
-	case a.Less(b):
-		return -1
-	case b.Less(a):
-		return 1
-	}
-	return 0
 }

@@ -45,15 +45,19 @@ func (r ObjectRef) String() string {
 }
 
 // Less orders references by group, kind, namespace, name (the preview tool's file order).
-func (r ObjectRef) Less(o ObjectRef) bool {
-	if r.Group != o.Group {
-		return r.Group < o.Group
+func (r ObjectRef) Less(o ObjectRef) bool { return r.Compare(o) < 0 }
+
+// Compare orders references as [ObjectRef.Less] does, in the form slices.SortFunc takes:
+// negative when r comes first, zero when equal, positive when o comes first.
+func (r ObjectRef) Compare(o ObjectRef) int {
+	if c := strings.Compare(r.Group, o.Group); c != 0 {
+		return c
 	}
-	if r.Kind != o.Kind {
-		return r.Kind < o.Kind
+	if c := strings.Compare(r.Kind, o.Kind); c != 0 {
+		return c
 	}
-	if r.Namespace != o.Namespace {
-		return r.Namespace < o.Namespace
+	if c := strings.Compare(r.Namespace, o.Namespace); c != 0 {
+		return c
 	}
-	return r.Name < o.Name
+	return strings.Compare(r.Name, o.Name)
 }

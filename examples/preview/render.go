@@ -56,7 +56,7 @@ func render(ctx context.Context, b *built, workloads []workload, wecs []*customi
 		order[i] = &workloads[i]
 		index[order[i]] = i
 	}
-	slices.SortStableFunc(order, func(a, b *workload) int { return compareRefs(a.ref, b.ref) })
+	slices.SortStableFunc(order, func(a, b *workload) int { return a.ref.Compare(b.ref) })
 
 	out := &rendered{}
 	preps := make([]*transform.Prepared, len(order))
@@ -150,17 +150,6 @@ func message(e *transform.RenderError) string {
 		return e.Err.Error()
 	}
 	return e.By + ": " + e.Err.Error()
-}
-
-// compareRefs orders references by group, kind, namespace, name.
-func compareRefs(a, b transform.ObjectRef) int {
-	switch {
-	case a.Less(b):
-		return -1
-	case b.Less(a):
-		return 1
-	}
-	return 0
 }
 
 // dedupe drops repeated messages, keeping the first occurrence's position.

@@ -177,15 +177,7 @@ func (r *Renderer) Results(wec string) []transform.Result {
 	for _, res := range byObj {
 		out = append(out, *res)
 	}
-	slices.SortFunc(out, func(a, b transform.Result) int {
-		switch {
-		case a.Ref.Less(b.Ref):
-			return -1
-		case b.Ref.Less(a.Ref):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b transform.Result) int { return a.Ref.Compare(b.Ref) })
 	return out
 }
 
