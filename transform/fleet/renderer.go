@@ -189,10 +189,20 @@ type pair struct {
 // render renders pairs in parallel and stores the results; callers hold r.mu for writing.
 func (r *Renderer) render(ctx context.Context, pairs []pair, changed map[string]bool) {
 	out := make([]transform.Result, len(pairs))
-	workers.Do(len(pairs), func(i int) {
+	started := make([]bool, len(pairs))
+	_ = workers.DoContext(ctx, len(pairs), func(i int) {
 		p := pairs[i]
+		started[i] = true
 		out[i] = r.pipeline.Render(ctx, p.obj.prep, r.wecs[p.wec])
 	})
+	for i, p := range pairs {
+		if !started[i] {
+			// ctx ended before this pair started: it fails with ctx's error (as a render that
+			// saw it would), never an empty result that would read as "nothing to deliver".
+			out[i] = transform.Result{WEC: p.wec, Ref: p.obj.prep.Ref,
+				Err: &transform.RenderError{WEC: p.wec, Object: p.obj.prep.Ref, Err: ctx.Err()}}
+		}
+	}
 	for i, p := range pairs {
 		res := &out[i]
 		byObj := r.results[p.wec]

@@ -143,3 +143,25 @@ func TestRendererPerObjectBudgetCountsCurrentVariants(t *testing.T) {
 	assert.Positive(t, failed, "11 current variants of ~16 bytes each exceed 100 bytes")
 	assert.Less(t, failed, 10, "the variants released earlier left room for some")
 }
+
+// TestRendererCancelledContext checks that once ctx is done no pair is left with an empty
+// result (which would read as "nothing to deliver"): every pair carries ctx's error.
+func TestRendererCancelledContext(t *testing.T) {
+	r := fleet.New(transform.NewPipeline(nil, []transform.Stage{regionStage}))
+	objs := make([]*unstructured.Unstructured, 50)
+	for i := range objs {
+		objs[i] = object(fmt.Sprintf("o%02d", i), true)
+	}
+	_, err := r.SetObjects(context.Background(), objs)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.SetWEC(ctx, wec(t, "w", map[string]string{"region": "east"}))
+	res := r.Results("w")
+	require.Len(t, res, len(objs))
+	for _, got := range res {
+		require.ErrorIs(t, got.Err, context.Canceled, "%s", got.Ref)
+		assert.Nil(t, got.Object)
+		assert.Equal(t, "w", got.WEC)
+	}
+}
