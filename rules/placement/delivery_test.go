@@ -46,7 +46,7 @@ spec:
 		StatusCollectors: []string{"age", "replicas"}}, p.Modulation)
 	assert.Equal(t, "bindingpolicy/a", p.By[0].String())
 
-	// S = WECs of policies asking singleton, M = WECs of those asking multi-WEC (SEMANTICS of
+	// S = WECs of policies asking singleton, M = WECs of those asking multi-WEC (docs/placement.md,
 	// status return): S = {cluster1}, M = {cluster1, cluster2}; both asked and |S ∪ M| = 2 →
 	// aggregate.
 	st := r.Status(1)
