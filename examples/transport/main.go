@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,6 +48,7 @@ type flags struct {
 	shrinkAfter      time.Duration
 	moveTimeout      time.Duration
 	workers          int
+	metricsAddr      string
 }
 
 func main() {
@@ -66,6 +68,7 @@ func main() {
 	fs.DurationVar(&f.shrinkAfter, "shrink-confirm-after", loop.DefaultShrinkConfirmAfter, "how long a much smaller delivery without an observed cause must persist before objects are removed")
 	fs.DurationVar(&f.moveTimeout, "move-timeout", delivery.DefaultMoveTimeout, "how long to wait for the work agent to apply the receiving ManifestWork of a moving object")
 	fs.IntVar(&f.workers, "workers", loop.DefaultWorkers, "WECs delivered at once")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "address serving Prometheus metrics on /metrics, e.g. :8080 (empty: no metrics)")
 	_ = fs.Parse(os.Args[1:])
 
 	log := funcr.New(func(prefix, args string) {
@@ -150,14 +153,42 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
+	var metrics *loop.Metrics
+	var ln net.Listener
+	if f.metricsAddr != "" {
+		metrics = loop.NewMetrics()
+		if ln, err = net.Listen("tcp", f.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+	}
 	c, err := loop.New(loop.Config{
 		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
+		Metrics: metrics,
 	})
 	if err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
 		return err
 	}
-	return c.Run(ctx)
+	if ln == nil {
+		return c.Run(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() {
+		err := serveMetrics(ctx, ln, metrics)
+		if err != nil {
+			cancel() // a transport whose metrics cannot be served stops rather than run blind
+		}
+		served <- err
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	err = c.Run(ctx)
+	cancel()
+	return errors.Join(err, <-served)
 }

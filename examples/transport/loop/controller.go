@@ -54,6 +54,9 @@ type Config struct {
 	// Workers is the number of WECs delivered at once (writes within one WEC stay ordered);
 	// zero means [DefaultWorkers].
 	Workers int
+	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
+	// [QueueName]); nil records nothing. One Metrics serves one Controller.
+	Metrics *Metrics
 }
 
 // Defaults of [Config].
@@ -162,9 +165,10 @@ func New(cfg Config) (*Controller, error) {
 		cfg.Workers = DefaultWorkers
 	}
 	c := &Controller{
-		cfg:       cfg,
-		renderer:  fleet.New(cfg.Pipeline),
-		queue:     workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		cfg:      cfg,
+		renderer: fleet.New(cfg.Pipeline),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName, MetricsProvider: cfg.Metrics.queueProvider()}),
 		delivered: map[string]bool{},
 		leaving:   map[string]time.Time{},
 		now:       map[string]bool{},

@@ -40,5 +40,7 @@
 // # Observability
 //
 // Progress goes to a logr.Logger. [Controller.History] records, per processed change, how many
-// pairs were rendered or skipped and how many ManifestWork writes were made.
+// pairs were rendered or skipped and how many ManifestWork writes were made. [Config.Metrics]
+// adds Prometheus counters and histograms of the same, in a registry of their own, and names the
+// workqueue [QueueName] in client-go's workqueue series.
 package loop

@@ -43,9 +43,13 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	lock := c.wecLock(name)
 	lock.Lock()
 	defer lock.Unlock()
+	start := time.Now()
 	rep, err := c.cfg.Deliverer.Delete(ctx, name, c.cfg.SourceKey)
+	c.cfg.Metrics.delivered(time.Since(start))
 	rec.Writes += rep.Writes()
+	c.cfg.Metrics.wrote(rep)
 	if err != nil {
+		c.cfg.Metrics.failed(ErrorDelivery)
 		return err
 	}
 	c.setDelivered(name, false)

@@ -35,6 +35,8 @@ func (c *Controller) processNext(ctx context.Context) bool {
 	}
 	rec.At = time.Now()
 	rec.Duration = rec.At.Sub(start)
+	c.cfg.Metrics.rendered(rec.Rendered, rec.Skipped)
+	c.cfg.Metrics.processed(rec.Duration)
 	switch {
 	case rec.Err != nil && errors.Is(rec.Err, errHandled):
 		c.cfg.Log.Error(rec.Err, "sync incomplete", "cause", rec.Cause)
@@ -148,11 +150,15 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 		objs = append(objs, delivery.Object{Object: r.Object, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(r.Object)})
 	}
 	if len(failed) > 0 {
+		c.cfg.Metrics.failed(ErrorRender)
 		// Retrying cannot help: the next change of the WEC or the objects renders again.
 		return fmt.Errorf("%w: WEC %s keeps its previous works: %w", errHandled, wec, errors.Join(failed...))
 	}
+	start := time.Now()
+	defer func() { c.cfg.Metrics.delivered(time.Since(start)) }()
 	rep, err := c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{})
 	rec.Writes += rep.Writes()
+	c.cfg.Metrics.wrote(rep)
 	var refused *delivery.ShrinkRefusedError
 	if errors.As(err, &refused) {
 		confirm, wait := c.shrinkCause(wec, refused)
@@ -164,8 +170,10 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 		}
 		rep, err = c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{ConfirmShrink: true})
 		rec.Writes += rep.Writes()
+		c.cfg.Metrics.wrote(rep)
 	}
 	if err != nil {
+		c.cfg.Metrics.failed(ErrorDelivery)
 		if errors.Is(err, delivery.ErrNoNamespace) {
 			c.cfg.Log.Info("WEC namespace missing on the hub; delivery waits for it", "wec", wec, "error", err.Error())
 		}

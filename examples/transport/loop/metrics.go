@@ -1,0 +1,148 @@
+package loop
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/wecforge/wecforge/registry/delivery"
+)
+
+// QueueName names the controller's workqueue in the workqueue_* series.
+const QueueName = "transport"
+
+// Write actions, the values of the "action" label of transport_manifestwork_writes_total.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionDelete = "delete"
+)
+
+// Error kinds, the values of the "kind" label of transport_errors_total.
+const (
+	// ErrorRender counts deliveries held back because a pair of the WEC failed to render.
+	ErrorRender = "render"
+	// ErrorDelivery counts failed ManifestWork writes (each is retried).
+	ErrorDelivery = "delivery"
+)
+
+// Metrics are the transport's Prometheus metrics, in a registry of their own (never the
+// global default one). Create them with [NewMetrics] and hand them to [Config.Metrics]; one
+// Metrics serves one [Controller] (the workqueue series of a second controller would collide).
+// All methods are safe for concurrent use; a nil *Metrics records nothing.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	renders  prometheus.Counter
+	skipped  prometheus.Counter
+	writes   *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	process  prometheus.Histogram
+	delivery prometheus.Histogram
+	queue    workqueue.MetricsProvider
+}
+
+// NewMetrics creates the transport's metrics and registers them, with the Go runtime and
+// process collectors, in a new registry.
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		reg: reg,
+		renders: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "transport_pairs_rendered_total",
+			Help: "(object, WEC) pairs rendered, initially or again after a change.",
+		}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "transport_pairs_skipped_total",
+			Help: "(object, WEC) pairs left alone after a WEC change because they read nothing that changed.",
+		}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "transport_manifestwork_writes_total",
+			Help: "ManifestWorks written on the hub, by action (create, update, delete).",
+		}, []string{"action"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "transport_errors_total",
+			Help: "Errors by kind: render (a WEC kept its previous works) or delivery (retried).",
+		}, []string{"kind"}),
+		process: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "transport_change_duration_seconds",
+			Help:    "Time to process one queued change (a WEC, the objects, a retry or the sweep).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}),
+		delivery: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "transport_wec_delivery_duration_seconds",
+			Help:    "Time to deliver one WEC's ManifestWorks, including a confirmed shrink.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}),
+	}
+	for _, a := range []string{ActionCreate, ActionUpdate, ActionDelete} {
+		m.writes.WithLabelValues(a) // export zeros, so rates exist before the first write
+	}
+	for _, k := range []string{ErrorRender, ErrorDelivery} {
+		m.errors.WithLabelValues(k)
+	}
+	reg.MustRegister(m.renders, m.skipped, m.writes, m.errors, m.process, m.delivery,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.queue = newQueueMetrics(reg)
+	return m
+}
+
+// Registry returns the registry holding every metric, for serving (promhttp.HandlerFor) or
+// gathering in tests.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// queueProvider returns the workqueue metrics provider, nil for nil Metrics.
+func (m *Metrics) queueProvider() workqueue.MetricsProvider {
+	if m == nil {
+		return nil
+	}
+	return m.queue
+}
+
+func (m *Metrics) rendered(rendered, skipped int) {
+	if m == nil {
+		return
+	}
+	m.renders.Add(float64(rendered))
+	m.skipped.Add(float64(skipped))
+}
+
+func (m *Metrics) wrote(rep delivery.Report) {
+	if m == nil {
+		return
+	}
+	m.writes.WithLabelValues(ActionCreate).Add(float64(len(rep.Created)))
+	m.writes.WithLabelValues(ActionUpdate).Add(float64(len(rep.Updated)))
+	m.writes.WithLabelValues(ActionDelete).Add(float64(len(rep.Deleted)))
+}
+
+func (m *Metrics) failed(kind string) {
+	if m == nil {
+		return
+	}
+	m.errors.WithLabelValues(kind).Inc()
+}
+
+func (m *Metrics) processed(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.process.Observe(d.Seconds())
+}
+
+func (m *Metrics) delivered(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.delivery.Observe(d.Seconds())
+}
+
+// Handler serves the registry in the Prometheus exposition format; errors while gathering are
+// reported in the response, never by panicking.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
