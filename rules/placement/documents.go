@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/wecforge/wecforge/transform"
 )
 
 // Policy is one compiled BindingPolicy. It is immutable and safe for concurrent use.
@@ -64,7 +66,7 @@ func ParseBindingPolicy(doc map[string]any) (*Policy, error) {
 		field := fmt.Sprintf("spec.downsync[%d]", i)
 		m, ok := raw.(map[string]any)
 		if !ok {
-			p.addf(field, "must be a map (a downsync clause), not %s", describe(raw))
+			p.addf(field, "must be a map (a downsync clause), not %s", transform.Describe(raw))
 			continue
 		}
 		p.fields(field, m, clauseFields...)
@@ -128,14 +130,14 @@ func ParseBinding(doc map[string]any) (*Binding, error) {
 		workload = w
 		p.fields("spec.workload", w, "clusterScope", "namespaceScope")
 	default:
-		p.addf("spec.workload", "must be a map, not %s", describe(w))
+		p.addf("spec.workload", "must be a map, not %s", transform.Describe(w))
 	}
 	for _, scope := range []string{"clusterScope", "namespaceScope"} {
 		for i, raw := range p.list(workload, "spec.workload", scope) {
 			field := fmt.Sprintf("spec.workload.%s[%d]", scope, i)
 			m, ok := raw.(map[string]any)
 			if !ok {
-				p.addf(field, "must be a map (an object reference), not %s", describe(raw))
+				p.addf(field, "must be a map (an object reference), not %s", transform.Describe(raw))
 				continue
 			}
 			allowed := entryFields
@@ -169,7 +171,7 @@ func ParseBinding(doc map[string]any) (*Binding, error) {
 		field := fmt.Sprintf("spec.destinations[%d]", i)
 		m, ok := raw.(map[string]any)
 		if !ok {
-			p.addf(field, "must be a map with clusterId, not %s", describe(raw))
+			p.addf(field, "must be a map with clusterId, not %s", transform.Describe(raw))
 			continue
 		}
 		p.fields(field, m, "clusterId")

@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/wecforge/wecforge/transform"
 )
 
 // ErrInvalid is wrapped by every [Error].
@@ -115,7 +117,7 @@ func (p *parser) header(doc map[string]any) (spec map[string]any, ok bool) {
 	case map[string]any:
 		return s, true
 	default:
-		p.addf("spec", "must be a map, not %s", describe(s))
+		p.addf("spec", "must be a map, not %s", transform.Describe(s))
 		return nil, true
 	}
 }
@@ -133,30 +135,10 @@ func describeType(apiVersion, kind any) string {
 			}
 			return fmt.Sprintf("%s %q", field, s)
 		default:
-			return fmt.Sprintf("%s of type %s", field, describe(v))
+			return fmt.Sprintf("%s of type %s", field, transform.Describe(v))
 		}
 	}
 	return "document with " + part("apiVersion", apiVersion) + " and " + part("kind", kind)
-}
-
-// describe names the JSON type of v.
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, int32, int64, float32, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a map"
-	default:
-		return fmt.Sprintf("a %T", v)
-	}
 }
 
 // fields rejects keys of m not in allowed.
@@ -183,7 +165,7 @@ func (p *parser) list(m map[string]any, field, key string) []any {
 	case []any:
 		return v
 	default:
-		p.addf(joinField(field, key), "must be a list, not %s", describe(v))
+		p.addf(joinField(field, key), "must be a list, not %s", transform.Describe(v))
 		return nil
 	}
 }
@@ -195,7 +177,7 @@ func (p *parser) strings(m map[string]any, field, key string) []string {
 	for i, v := range raw {
 		s, ok := v.(string)
 		if !ok {
-			p.addf(fmt.Sprintf("%s[%d]", joinField(field, key), i), "must be a string, not %s", describe(v))
+			p.addf(fmt.Sprintf("%s[%d]", joinField(field, key), i), "must be a string, not %s", transform.Describe(v))
 			continue
 		}
 		out = append(out, s)
@@ -211,7 +193,7 @@ func (p *parser) bool(m map[string]any, field, key string) bool {
 	case bool:
 		return v
 	default:
-		p.addf(joinField(field, key), "must be true or false, not %s", describe(v))
+		p.addf(joinField(field, key), "must be true or false, not %s", transform.Describe(v))
 		return false
 	}
 }
@@ -224,7 +206,7 @@ func (p *parser) str(m map[string]any, field, key string) (string, bool) {
 	case string:
 		return v, true
 	default:
-		p.addf(joinField(field, key), "must be a string, not %s", describe(v))
+		p.addf(joinField(field, key), "must be a string, not %s", transform.Describe(v))
 		return "", false
 	}
 }
@@ -262,7 +244,7 @@ func (p *parser) selectors(m map[string]any, field, key string) []selector {
 		}
 		sm, ok := v.(map[string]any)
 		if !ok {
-			p.addf(f, "must be a label selector (a map), not %s", describe(v))
+			p.addf(f, "must be a label selector (a map), not %s", transform.Describe(v))
 			continue
 		}
 		p.fields(f, sm, "matchLabels", "matchExpressions")
