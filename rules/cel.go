@@ -68,7 +68,25 @@ const clusterTypeName = "rules.clusterInfo"
 
 // sharedEnvs builds the environments once per process; they depend on nothing but this package.
 var sharedEnvs = sync.OnceValues(func() (*envs, error) {
-	libs := []cel.EnvOption{
+	obj, err := cel.NewEnv(append(celLibraries(), cel.Variable(varObject, cel.MapType(cel.StringType, cel.DynType)))...)
+	if err != nil {
+		return nil, fmt.Errorf("building the CEL environment: %w", err)
+	}
+	full, err := obj.Extend(
+		ext.NativeTypes(reflect.TypeFor[clusterInfo](), ext.ParseStructTags(true)),
+		cel.Variable(varCluster, cel.ObjectType(clusterTypeName)),
+		cel.Variable(varProperties, cel.MapType(cel.StringType, cel.StringType)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("building the CEL environment: %w", err)
+	}
+	return &envs{object: obj, full: full, adapter: full.CELTypeAdapter()}, nil
+})
+
+// celLibraries returns the options every wecforge CEL environment starts from: the parser
+// limits, validators and extension libraries, without any variable.
+func celLibraries() []cel.EnvOption {
+	return []cel.EnvOption{
 		cel.DefaultUTCTimeZone(true),
 		cel.CrossTypeNumericComparisons(true),
 		cel.OptionalTypes(),
@@ -94,22 +112,8 @@ var sharedEnvs = sync.OnceValues(func() (*envs, error) {
 		library.CIDR(),
 		library.Format(),
 		library.SemverLib(library.SemverVersion(1)),
-		cel.Variable(varObject, cel.MapType(cel.StringType, cel.DynType)),
 	}
-	obj, err := cel.NewEnv(libs...)
-	if err != nil {
-		return nil, fmt.Errorf("building the CEL environment: %w", err)
-	}
-	full, err := obj.Extend(
-		ext.NativeTypes(reflect.TypeFor[clusterInfo](), ext.ParseStructTags(true)),
-		cel.Variable(varCluster, cel.ObjectType(clusterTypeName)),
-		cel.Variable(varProperties, cel.MapType(cel.StringType, cel.StringType)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("building the CEL environment: %w", err)
-	}
-	return &envs{object: obj, full: full, adapter: full.CELTypeAdapter()}, nil
-})
+}
 
 // resultKind is what a field requires of an expression's result.
 type resultKind uint8
