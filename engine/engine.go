@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/wecforge/wecforge/rules"
+	"github.com/wecforge/wecforge/rules/combine"
 	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/rules/templates"
 	"github.com/wecforge/wecforge/transform"
@@ -56,6 +57,7 @@ type Engine struct {
 	warnings []string
 	custom   []string
 	rules    []string
+	status   *statusConfig // StatusCollectors and placement documents' UIDs (status.go)
 }
 
 // Compile builds the engine from every valid document. The error joins one *[DocumentError]
@@ -68,7 +70,7 @@ func Compile(cfg Config) (*Engine, error) {
 	var cts, crds []*unstructured.Unstructured
 	var ctSource = map[string]string{}
 	var ruleDocs []rules.Document
-	var policyDocs, bindingDocs []Document
+	var policyDocs, bindingDocs, collectorDocs []Document
 	for i, d := range cfg.Documents {
 		if d.Source == "" {
 			d.Source = fmt.Sprintf("documents[%d]", i)
@@ -90,6 +92,8 @@ func Compile(cfg Config) (*Engine, error) {
 			policyDocs = append(policyDocs, d)
 		case schema.GroupKind{Group: placement.Group, Kind: placement.BindingKind}:
 			bindingDocs = append(bindingDocs, d)
+		case schema.GroupKind{Group: combine.Group, Kind: combine.Kind}:
+			collectorDocs = append(collectorDocs, d)
 		case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: resources.CRDKind}:
 			if _, err := resources.FromCRD(u); err != nil {
 				errs = append(errs, &DocumentError{Source: d.Source, Kind: gvk.Kind, Name: u.GetName(), Err: err})
@@ -131,6 +135,7 @@ func Compile(cfg Config) (*Engine, error) {
 		e.warnings = append(e.warnings, set.Warnings()...)
 	}
 	errs = append(errs, e.compilePlacement(policyDocs, bindingDocs)...)
+	errs = append(errs, e.compileStatus(slices.Concat(policyDocs, bindingDocs), collectorDocs)...)
 	return e, joinSorted(errs)
 }
 

@@ -23,7 +23,7 @@ var (
 	ErrTypeMismatch = errors.New("the supplied type contradicts the document")
 	// ErrNotConfiguration is wrapped when a document given as configuration is of a kind the
 	// engine does not compile.
-	ErrNotConfiguration = errors.New("not a configuration document (CustomTransform, CustomizationRule, BindingPolicy, Binding or CustomResourceDefinition)")
+	ErrNotConfiguration = errors.New("not a configuration document (CustomTransform, CustomizationRule, BindingPolicy, Binding, StatusCollector or CustomResourceDefinition)")
 	// ErrDuplicate is wrapped when an object (same group, kind, namespace and name) appears
 	// more than once among the inputs.
 	ErrDuplicate = errors.New("duplicate object")
