@@ -52,20 +52,21 @@ type objectState struct {
 	returned map[string]Returned
 	outcome  Outcome
 	policies []*policyState
+	// The decision's WECs and, for an aggregate of a kind with aggregation rules, each one's
+	// summary, so that one WEC's change refolds cached summaries instead of statuses.
+	decision placement.StatusDecision
+	decPos   map[string]int
+	agg      *kindAggregation
+	sums     []summary
+	reported []bool
 }
 
 type policyState struct {
 	spec   Policy
 	wecs   []string // sorted, unique
 	index  map[string]int
-	tables []*tableState // one per known collector, by name
+	tables []*table // one per known collector, by name
 	out    *CombinedStatus
-}
-
-type tableState struct {
-	c      *Collector
-	rows   []row
-	result *Result
 }
 
 // NewCombiner returns a Combiner over the given compiled collectors (nil entries are skipped;
@@ -91,7 +92,7 @@ func (cb *Combiner) SetObject(spec ObjectSpec) Changes {
 	if old != nil {
 		st.returned = old.returned
 	}
-	st.outcome = Reported(spec.Key, spec.Labels, spec.Request, st.returned)
+	st.decide()
 	for _, p := range spec.Policies {
 		ps := &policyState{spec: p, index: map[string]int{}}
 		ps.wecs = slices.Clone(p.WECs)
@@ -107,12 +108,12 @@ func (cb *Combiner) SetObject(spec ObjectSpec) Changes {
 			if c == nil {
 				continue
 			}
-			ts := &tableState{c: c, rows: make([]row, len(ps.wecs))}
+			t := newTable(c, ps.wecs)
 			for i, w := range ps.wecs {
-				ts.rows[i] = c.evalRow(spec.Content, w, st.returned[w])
+				t.setRow(i, c.evalRow(spec.Content, w, st.returned[w]))
 			}
-			ts.result = c.table(ps.wecs, ts.rows)
-			ps.tables = append(ps.tables, ts)
+			t.refresh()
+			ps.tables = append(ps.tables, t)
 		}
 		if len(p.Collectors) > 0 {
 			ps.out = &CombinedStatus{APIVersion: APIVersion, Kind: CombinedStatusKind, Metadata: combinedStatusMeta(spec.Object, p)}
@@ -122,6 +123,59 @@ func (cb *Combiner) SetObject(spec ObjectSpec) Changes {
 	}
 	cb.objects[spec.Key] = st
 	return diff(old, st)
+}
+
+// decide computes the decision and the outcome from scratch.
+func (st *objectState) decide() {
+	st.decision = st.spec.Request.Decide()
+	st.decPos = make(map[string]int, len(st.decision.WECs))
+	for i, w := range st.decision.WECs {
+		st.decPos[w] = i
+	}
+	st.agg, st.sums, st.reported = nil, nil, nil
+	if st.decision.Action == placement.StatusAggregate && !neverWritten(st.spec.Key) {
+		st.agg = aggregators[[2]string{st.spec.Key.Group, st.spec.Key.Resource}]
+	}
+	if st.agg != nil {
+		st.sums = make([]summary, len(st.decision.WECs))
+		st.reported = make([]bool, len(st.decision.WECs))
+		for i, w := range st.decision.WECs {
+			st.note(i, st.returned[w])
+		}
+	}
+	st.outcome = st.computeOutcome()
+}
+
+// note records WEC i's returned status in the aggregation cache.
+func (st *objectState) note(i int, r Returned) {
+	st.reported[i] = r.Reported && r.Status != nil
+	st.sums[i] = summary{}
+	if st.reported[i] {
+		st.sums[i] = st.agg.summarize(r.Status)
+	}
+}
+
+// computeOutcome is Reported, folding the cached summaries for an aggregate.
+func (st *objectState) computeOutcome() Outcome {
+	if st.agg == nil {
+		return Reported(st.spec.Key, st.spec.Labels, st.spec.Request, st.returned)
+	}
+	out := Outcome{Decision: st.decision, Write: true, SetLabel: MultiWECStatusLabel, RemoveLabels: []string{SingletonStatusLabel}}
+	n, one := 0, -1
+	for i, r := range st.reported {
+		if r {
+			n, one = n+1, i
+		}
+	}
+	switch n {
+	case 0:
+		out.Status = map[string]any{}
+	case 1:
+		out.Status = copyStatus(st.returned[st.decision.WECs[one]].Status)
+	default:
+		out.Status = st.agg.fold(st.sums, func(i int) bool { return st.reported[i] })
+	}
+	return out
 }
 
 // DeleteObject forgets an object and what its WECs returned.
@@ -155,11 +209,55 @@ func (cb *Combiner) DeleteReturned(key placement.Key, wec string) Changes {
 	return cb.SetReturned(key, wec, Returned{})
 }
 
+// SetReturnedMany records what several WECs returned for the object (an initial listing)
+// and updates its outputs once. Entries with Reported unset forget the WEC's status.
+func (cb *Combiner) SetReturnedMany(key placement.Key, statuses []WECStatus) Changes {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	st := cb.objects[key]
+	if st == nil {
+		return Changes{}
+	}
+	for _, w := range statuses {
+		if w.Reported {
+			st.returned[w.WEC] = w.Returned
+		} else {
+			delete(st.returned, w.WEC)
+		}
+	}
+	fresh := &objectState{spec: st.spec, returned: st.returned}
+	fresh.decide()
+	ch := Changes{Status: !reflect.DeepEqual(fresh.outcome, st.outcome)}
+	st.decision, st.decPos, st.agg, st.sums, st.reported, st.outcome = fresh.decision, fresh.decPos, fresh.agg, fresh.sums, fresh.reported, fresh.outcome
+	for _, ps := range st.policies {
+		if ps.out == nil {
+			continue
+		}
+		changed := false
+		for _, t := range ps.tables {
+			for _, w := range statuses {
+				if i, ok := ps.index[w.WEC]; ok {
+					t.setRow(i, t.c.evalRow(st.spec.Content, w.WEC, st.returned[w.WEC]))
+				}
+			}
+			changed = t.refresh() || changed
+		}
+		if changed {
+			ps.rebuild()
+			ch.CombinedStatuses = append(ch.CombinedStatuses, ps.spec.Name)
+		}
+	}
+	return ch
+}
+
 // update recomputes what WEC wec feeds.
 func (st *objectState) update(wec string) Changes {
 	var ch Changes
-	if slices.Contains(st.outcome.Decision.WECs, wec) {
-		o := Reported(st.spec.Key, st.spec.Labels, st.spec.Request, st.returned)
+	if pos, ok := st.decPos[wec]; ok {
+		if st.agg != nil {
+			st.note(pos, st.returned[wec])
+		}
+		o := st.computeOutcome()
 		if !reflect.DeepEqual(o, st.outcome) {
 			ch.Status = true
 			st.outcome = o
@@ -172,13 +270,9 @@ func (st *objectState) update(wec string) Changes {
 			continue
 		}
 		changed := false
-		for _, ts := range ps.tables {
-			ts.rows[i] = ts.c.evalRow(st.spec.Content, wec, r)
-			res := ts.c.table(ps.wecs, ts.rows)
-			if !reflect.DeepEqual(res, ts.result) {
-				ts.result = res
-				changed = true
-			}
+		for _, t := range ps.tables {
+			t.setRow(i, t.c.evalRow(st.spec.Content, wec, r))
+			changed = t.refresh() || changed
 		}
 		if changed {
 			ps.rebuild()
@@ -190,8 +284,8 @@ func (st *objectState) update(wec string) Changes {
 
 func (ps *policyState) rebuild() {
 	ps.out.Results = make([]*Result, len(ps.tables))
-	for i, ts := range ps.tables {
-		ps.out.Results[i] = ts.result
+	for i, t := range ps.tables {
+		ps.out.Results[i] = t.result
 	}
 }
 

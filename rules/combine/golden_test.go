@@ -98,20 +98,27 @@ func TestGolden(t *testing.T) {
 				}
 				inc.SetReturned(spec.Key, wec, ret)
 			}
-			// Batch: everything known before the object is set.
+			// Batch: every WEC at once.
 			batch := NewCombiner(cs)
 			batch.SetObject(spec)
+			var all []WECStatus
 			for wec, r := range g.Returned {
 				ret := Returned{Reported: true, Status: r.Status}
 				if r.LastUpdated != nil {
 					ret.LastUpdated = *r.LastUpdated
 				}
-				batch.objects[spec.Key].returned[wec] = ret
+				all = append(all, WECStatus{WEC: wec, Returned: ret})
 			}
-			batch.SetObject(spec)
+			batch.SetReturnedMany(spec.Key, all)
+			// Fresh: the object set after its statuses are known.
+			fresh := NewCombiner(cs)
+			fresh.SetObject(spec)
+			fresh.SetReturnedMany(spec.Key, all)
+			fresh.SetObject(spec)
 
 			out := output(t, inc, spec.Key)
 			assert.Equal(t, out, output(t, batch, spec.Key), "incremental and batch evaluation must agree")
+			assert.Equal(t, out, output(t, fresh, spec.Key), "incremental and from-scratch evaluation must agree")
 			after, err := json.Marshal(g)
 			require.NoError(t, err)
 			assert.JSONEq(t, string(before), string(after), "inputs must not be modified")

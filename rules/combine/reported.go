@@ -80,7 +80,11 @@ func Reported(key placement.Key, labels map[string]string, req placement.StatusR
 		case 1:
 			out.Status = copyStatus(statuses[0])
 		default:
-			out.Status = agg(statuses)
+			sums := make([]summary, len(statuses))
+			for i, s := range statuses {
+				sums[i] = agg.summarize(s)
+			}
+			out.Status = agg.fold(sums, func(int) bool { return true })
 		}
 		out.SetLabel, out.RemoveLabels = MultiWECStatusLabel, []string{SingletonStatusLabel}
 	default:
@@ -114,61 +118,92 @@ type kindAggregation struct {
 	condition func(map[string]any) bool
 }
 
-var aggregators = map[[2]string]func([]map[string]any) map[string]any{
-	{"apps", "deployments"}: kindAggregation{
+var aggregators = map[[2]string]*kindAggregation{
+	{"apps", "deployments"}: {
 		fields: []fieldRule{{name: "replicas"}, {name: "updatedReplicas"}, {name: "availableReplicas"},
 			{name: "readyReplicas"}, {name: "unavailableReplicas", max: true}, {name: "observedGeneration"}},
 		condition: func(c map[string]any) bool {
 			return c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded"
 		},
-	}.apply,
-	{"apps", "replicasets"}: kindAggregation{
+	},
+	{"apps", "replicasets"}: {
 		fields: []fieldRule{{name: "replicas"}, {name: "fullyLabeledReplicas"}, {name: "readyReplicas"},
 			{name: "availableReplicas"}, {name: "observedGeneration"}},
 		condition: func(c map[string]any) bool { return c["type"] == "ReplicaFailure" },
-	}.apply,
-	{"apps", "daemonsets"}: kindAggregation{
+	},
+	{"apps", "daemonsets"}: {
 		fields: []fieldRule{{name: "currentNumberScheduled"}, {name: "numberMisscheduled", max: true},
 			{name: "desiredNumberScheduled"}, {name: "numberReady"}, {name: "observedGeneration"},
 			{name: "updatedNumberScheduled"}, {name: "numberAvailable"}},
-	}.apply,
+	},
 }
 
-// apply aggregates statuses: every field is written, 0 when no WEC has an integer there; the
-// first matching condition (WECs in name order) is kept as the only condition.
-func (k kindAggregation) apply(statuses []map[string]any) map[string]any {
+// summary is what the aggregation of a kind reads of one WEC's status: its integer fields
+// (has: which are present) and its first matching condition.
+type summary struct {
+	vals []int64
+	has  uint64
+	cond map[string]any
+}
+
+func (k *kindAggregation) summarize(status map[string]any) summary {
+	s := summary{vals: make([]int64, len(k.fields))}
+	for i, f := range k.fields {
+		if v, ok := integer(status[f.name]); ok {
+			s.vals[i] = v
+			s.has |= 1 << i
+		}
+	}
+	if k.condition != nil {
+		l, _ := status["conditions"].([]any)
+		for _, c := range l {
+			if m, ok := c.(map[string]any); ok && k.condition(m) {
+				s.cond = m
+				break
+			}
+		}
+	}
+	return s
+}
+
+// fold aggregates summaries (WECs in name order; use(i) says which count): every field is
+// written, 0 when no WEC has an integer there; the first matching condition is kept as the
+// only condition.
+func (k *kindAggregation) fold(sums []summary, use func(int) bool) map[string]any {
 	out := make(map[string]any, len(k.fields)+1)
-	for _, f := range k.fields {
-		var acc int64
-		found := false
-		for _, s := range statuses {
-			v, ok := integer(s[f.name])
-			if !ok {
+	acc := make([]int64, len(k.fields))
+	var found uint64
+	var cond map[string]any
+	for si := range sums {
+		if !use(si) {
+			continue
+		}
+		s := &sums[si]
+		for i, f := range k.fields {
+			if s.has&(1<<i) == 0 {
 				continue
 			}
-			switch {
-			case !found:
-				acc = v
+			switch v := s.vals[i]; {
+			case found&(1<<i) == 0:
+				acc[i] = v
 			case f.max:
-				acc = max(acc, v)
+				acc[i] = max(acc[i], v)
 			default:
-				acc = min(acc, v)
+				acc[i] = min(acc[i], v)
 			}
-			found = true
+			found |= 1 << i
 		}
-		out[f.name] = acc
+		if cond == nil {
+			cond = s.cond
+		}
+	}
+	for i, f := range k.fields {
+		out[f.name] = acc[i]
 	}
 	if k.condition != nil {
 		conds := []any{}
-	scan:
-		for _, s := range statuses {
-			l, _ := s["conditions"].([]any)
-			for _, c := range l {
-				if m, ok := c.(map[string]any); ok && k.condition(m) {
-					conds = append(conds, copyJSON(m))
-					break scan
-				}
-			}
+		if cond != nil {
+			conds = append(conds, copyJSON(cond))
 		}
 		out["conditions"] = conds
 	}

@@ -58,35 +58,51 @@ type subjectValue struct {
 	err  error
 }
 
-// activation is the variables of one row; values are converted lazily by cel-go.
-func activation(obj map[string]any, wec string, r Returned) (interpreter.Activation, error) {
-	status := r.Status
-	if status == nil {
-		status = map[string]any{}
-	}
-	var ts any // null before the first report
-	if !r.LastUpdated.IsZero() {
-		ts = r.LastUpdated.UTC()
-	}
-	if obj == nil {
-		obj = map[string]any{}
-	}
-	return interpreter.NewActivation(map[string]any{
-		varObj:         obj,
-		varReturned:    map[string]any{"status": status},
-		varInventory:   map[string]string{"name": wec},
-		varPropagation: map[string]any{"lastReturnedUpdateTimestamp": ts},
-	})
+// rowVars is the variables of one row, built only when an expression reads them (most
+// collectors read one or two of the four).
+type rowVars struct {
+	obj      map[string]any
+	wec      string
+	r        Returned
+	returned map[string]any
 }
+
+// ResolveName implements interpreter.Activation.
+func (v *rowVars) ResolveName(name string) (any, bool) {
+	switch name {
+	case varObj:
+		if v.obj == nil {
+			return map[string]any{}, true
+		}
+		return v.obj, true
+	case varReturned:
+		if v.returned == nil {
+			status := v.r.Status
+			if status == nil {
+				status = map[string]any{}
+			}
+			v.returned = map[string]any{"status": status}
+		}
+		return v.returned, true
+	case varInventory:
+		return map[string]string{"name": v.wec}, true
+	case varPropagation:
+		var ts any // null before the first report
+		if !v.r.LastUpdated.IsZero() {
+			ts = v.r.LastUpdated.UTC()
+		}
+		return map[string]any{"lastReturnedUpdateTimestamp": ts}, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (v *rowVars) Parent() interpreter.Activation { return nil }
 
 // evalRow evaluates collector c for one WEC.
 func (c *Collector) evalRow(obj map[string]any, wec string, r Returned) row {
 	var out row
-	act, err := activation(obj, wec, r)
-	if err != nil {
-		out.errs = append(out.errs, newRowError(c.name, wec, "", err))
-		return out
-	}
+	act := &rowVars{obj: obj, wec: wec, r: r}
 	if c.filter != nil {
 		v, err := c.filter.eval(act)
 		if err == nil {

@@ -1,7 +1,6 @@
 package combine
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,8 +9,8 @@ import (
 // Result is one collector's table for one object, in the JSON shape of KubeStellar's
 // NamedStatusCombination. Rows are sorted (select: by WEC name; aggregation: by the groupBy
 // values in column order) and cut to the collector's limit. RowErrors hold, per column (""
-// for the filter), the error of the first WEC in name order that has one. A Result is the
-// caller's; nothing else refers to it.
+// for the filter), the error of the first WEC in name order that has one. A Result is
+// immutable once returned; a [Combiner] shares it between calls (read only).
 type Result struct {
 	Name              string              `json:"name"`
 	ColumnNames       []string            `json:"columnNames"`
@@ -58,19 +57,117 @@ func (c *Collector) Combine(obj map[string]any, wecs []WECStatus) *Result {
 		byName[w.WEC] = i
 	}
 	slices.Sort(names)
-	rows := make([]row, len(names))
+	t := newTable(c, names)
 	for i, n := range names {
-		rows[i] = c.evalRow(obj, n, wecs[byName[n]].Returned)
+		t.setRow(i, c.evalRow(obj, n, wecs[byName[n]].Returned))
 	}
-	return c.table(names, rows)
+	t.refresh()
+	return t.result
 }
 
-// table builds the result from evaluated rows; names are the rows' WECs, sorted.
-func (c *Collector) table(names []string, rows []row) *Result {
-	res := &Result{Name: c.name, ColumnNames: c.ColumnNames()}
+// table is one collector's incremental state over the rows of one object's WECs: the rows
+// with errors, the rows that count, and (aggregation) the groups with their members, so that
+// changing one row costs its own evaluation plus the recomputation of the groups it leaves
+// and joins.
+type table struct {
+	c      *Collector
+	wecs   []string // sorted
+	rows   []row
+	errs   []int // indexes of rows with errors, ascending
+	counts []int // indexes of rows that count (select: included; aggregation: included, no error)
+	// aggregation
+	groupOf []*group
+	groups  map[string]*group
+	order   []*group // sorted; nil after a group appears or disappears
+	result  *Result
+}
+
+type group struct {
+	key     string
+	members []int // ascending
+	vals    []Value
+	dirty   bool
+	cols    []Value
+	errs    []*AggregationError
+}
+
+func newTable(c *Collector, wecs []string) *table {
+	t := &table{c: c, wecs: wecs, rows: make([]row, len(wecs))}
+	if c.aggregates() {
+		t.groupOf = make([]*group, len(wecs))
+		t.groups = map[string]*group{}
+	}
+	return t
+}
+
+// setRow replaces row i; refresh rebuilds the result afterwards.
+func (t *table) setRow(i int, r row) {
+	t.rows[i] = r
+	t.errs = setMember(t.errs, i, len(r.errs) > 0)
+	counts := r.included && (!t.c.aggregates() || len(r.errs) == 0)
+	t.counts = setMember(t.counts, i, counts)
+	if !t.c.aggregates() {
+		return
+	}
+	var g *group
+	if counts {
+		k := groupKey(r.vals)
+		g = t.groups[k]
+		if g == nil {
+			g = &group{key: k}
+			t.groups[k] = g
+			t.order = nil
+		}
+	}
+	if old := t.groupOf[i]; old == g && g != nil {
+		g.dirty = true
+		return
+	} else if old != nil {
+		old.members = setMember(old.members, i, false)
+		old.dirty = true
+		if len(old.members) == 0 {
+			delete(t.groups, old.key)
+			t.order = nil
+		}
+	}
+	if g != nil {
+		g.members = setMember(g.members, i, true)
+		g.dirty = true
+	}
+	t.groupOf[i] = g
+}
+
+// setMember adds or removes i in the ascending list l.
+func setMember(l []int, i int, in bool) []int {
+	at, found := slices.BinarySearch(l, i)
+	switch {
+	case in && !found:
+		return slices.Insert(l, at, i)
+	case !in && found:
+		return slices.Delete(l, at, at+1)
+	}
+	return l
+}
+
+func groupKey(vals []Value) string {
+	var kb strings.Builder
+	for _, v := range vals {
+		k := v.key()
+		kb.WriteString(strconv.Itoa(len(k)))
+		kb.WriteByte(':')
+		kb.WriteString(k)
+	}
+	return kb.String()
+}
+
+// refresh rebuilds the result from the rows and groups, recomputing dirty groups only, and
+// reports whether it changed.
+func (t *table) refresh() bool {
+	c := t.c
+	res := &Result{Name: c.name, ColumnNames: c.columns}
 	seen := map[string]bool{}
-	for i := range rows {
-		for _, e := range rows[i].errs {
+	for _, i := range t.errs {
+		for _, e := range t.rows[i].errs {
 			if !seen[e.ColumnName] {
 				seen[e.ColumnName] = true
 				res.RowErrors = append(res.RowErrors, e)
@@ -78,124 +175,90 @@ func (c *Collector) table(names []string, rows []row) *Result {
 		}
 	}
 	if !c.aggregates() {
-		for i := range rows {
-			if len(res.Rows) >= c.limit {
-				break
-			}
-			if rows[i].included {
-				res.Rows = append(res.Rows, Row{Columns: slices.Clone(rows[i].vals)})
-			}
+		for _, i := range t.counts[:min(len(t.counts), c.limit)] {
+			res.Rows = append(res.Rows, Row{Columns: t.rows[i].vals})
 		}
-		return res
+	} else {
+		t.aggregate(res)
 	}
-	c.aggregate(res, names, rows)
-	return res
+	if t.result != nil && sameResult(t.result, res) {
+		return false
+	}
+	t.result = res
+	return true
 }
 
-type group struct {
-	vals    []Value
-	members []int
-}
-
-// aggregate groups the rows without errors and computes the combined fields of the first
-// limit groups.
-func (c *Collector) aggregate(res *Result, names []string, rows []row) {
-	var groups []*group
-	byKey := map[string]*group{}
-	var kb strings.Builder
-	for i := range rows {
-		r := &rows[i]
-		if !r.included || len(r.errs) > 0 {
-			continue
+func (t *table) aggregate(res *Result) {
+	c := t.c
+	if t.order == nil {
+		t.order = make([]*group, 0, len(t.groups))
+		for _, g := range t.groups {
+			t.order = append(t.order, g)
 		}
-		kb.Reset()
-		for _, v := range r.vals {
-			k := v.key()
-			kb.WriteString(strconv.Itoa(len(k)))
-			kb.WriteByte(':')
-			kb.WriteString(k)
+		for _, g := range t.order {
+			g.vals = t.rows[g.members[0]].vals
 		}
-		g := byKey[kb.String()]
-		if g == nil {
-			g = &group{vals: r.vals}
-			byKey[kb.String()] = g
-			groups = append(groups, g)
-		}
-		g.members = append(g.members, i)
+		slices.SortFunc(t.order, func(a, b *group) int {
+			for i := range a.vals {
+				if x := compareValues(a.vals[i], b.vals[i]); x != 0 {
+					return x
+				}
+			}
+			return 0
+		})
 	}
+	groups := t.order
 	if len(c.groupBy) == 0 && len(groups) == 0 {
-		groups = append(groups, &group{})
+		groups = []*group{{dirty: true}} // no groupBy: one row, even over no rows
 	}
-	slices.SortFunc(groups, func(a, b *group) int {
-		for i := range a.vals {
-			if x := compareValues(a.vals[i], b.vals[i]); x != 0 {
-				return x
-			}
+	for _, g := range groups[:min(len(groups), c.limit)] {
+		if g.dirty {
+			g.recompute(t)
 		}
-		return 0
-	})
-	if len(groups) > c.limit {
-		groups = groups[:c.limit]
-	}
-	for _, g := range groups {
-		cols := make([]Value, 0, len(c.columns))
-		cols = append(cols, g.vals...)
-		for ai, a := range c.combined {
-			v, err := c.combine(ai, a, g, names, rows)
-			cols = append(cols, v)
-			if err != nil {
-				res.AggregationErrors = append(res.AggregationErrors, err)
-			}
-		}
-		res.Rows = append(res.Rows, Row{Columns: cols})
+		res.Rows = append(res.Rows, Row{Columns: g.cols})
+		res.AggregationErrors = append(res.AggregationErrors, g.errs...)
 	}
 }
 
-// combine computes combined field ai over group g: COUNT counts the rows (nulls included);
-// the others skip null subjects, and a subject that is not a number is an aggregation error
-// (the first such WEC in name order) and skipped too. Over no values SUM is 0 and AVG, MIN
-// and MAX are Null with an aggregation error.
-func (c *Collector) combine(ai int, a aggregator, g *group, names []string, rows []row) (Value, *AggregationError) {
-	if a.typ == Count {
-		return intValue(int64(len(g.members))), nil
+func (g *group) recompute(t *table) {
+	c := t.c
+	g.dirty = false
+	if len(g.members) > 0 {
+		g.vals = t.rows[g.members[0]].vals
 	}
-	var firstErr *AggregationError
-	n := 0
-	var acc float64
-	for _, m := range g.members {
-		s := rows[m].subj[ai]
-		switch s.kind {
-		case subjectNull:
-			continue
-		case subjectBad:
-			if firstErr == nil {
-				firstErr = newAggregationError(c.name, a.name, names[m], s.err)
-			}
-			continue
+	g.cols = make([]Value, 0, len(c.columns))
+	g.cols = append(g.cols, g.vals...)
+	g.errs = nil
+	for ai, a := range c.combined {
+		v, err := c.combine(ai, a, g.members, t.wecs, t.rows)
+		g.cols = append(g.cols, v)
+		if err != nil {
+			g.errs = append(g.errs, err)
 		}
-		switch {
-		case n == 0:
-			acc = s.f
-		case a.typ == Min:
-			acc = min(acc, s.f)
-		case a.typ == Max:
-			acc = max(acc, s.f)
-		default:
-			acc += s.f
-		}
-		n++
 	}
-	switch {
-	case a.typ == Sum:
-		return NumberValue(acc), firstErr
-	case n == 0:
-		err := newAggregationError(c.name, a.name, "", fmt.Errorf("%w: %s over no values", ErrNoValues, a.typ))
-		if firstErr != nil {
-			err = firstErr
-		}
-		return NullValue(), err
-	case a.typ == Avg:
-		return NumberValue(acc / float64(n)), firstErr
+}
+
+// sameResult compares two results of one collector.
+func sameResult(a, b *Result) bool {
+	if len(a.Rows) != len(b.Rows) || len(a.RowErrors) != len(b.RowErrors) || len(a.AggregationErrors) != len(b.AggregationErrors) {
+		return false
 	}
-	return NumberValue(acc), firstErr
+	for i := range a.Rows {
+		if !slices.EqualFunc(a.Rows[i].Columns, b.Rows[i].Columns, equalValues) {
+			return false
+		}
+	}
+	for i := range a.RowErrors {
+		x, y := a.RowErrors[i], b.RowErrors[i]
+		if x.WEC != y.WEC || x.ColumnName != y.ColumnName || x.Message != y.Message {
+			return false
+		}
+	}
+	for i := range a.AggregationErrors {
+		x, y := a.AggregationErrors[i], b.AggregationErrors[i]
+		if x.ColumnName != y.ColumnName || x.Message != y.Message {
+			return false
+		}
+	}
+	return true
 }

@@ -143,3 +143,23 @@ func boolRank(b bool) int {
 	}
 	return 0
 }
+
+// equalValues reports whether a and b serialize identically.
+func equalValues(a, b Value) bool {
+	if a.Type != b.Type {
+		return false
+	}
+	switch a.Type {
+	case TypeString:
+		return *a.String == *b.String
+	case TypeNumber:
+		return *a.Number == *b.Number
+	case TypeBool:
+		return *a.Bool == *b.Bool
+	case TypeObject:
+		return bytes.Equal(a.Object, b.Object)
+	case TypeArray:
+		return bytes.Equal(a.Array, b.Array)
+	}
+	return true
+}
