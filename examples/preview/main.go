@@ -144,6 +144,11 @@ func writeOutput(r *rendered, opts options, stdout io.Writer) error {
 		if files, err = buildDir(r); err != nil {
 			return err
 		}
+		sf, err := statusFiles(r)
+		if err != nil {
+			return err
+		}
+		files = append(files, sf...)
 	}
 	if opts.outDir == "" || opts.explain || opts.diff {
 		if stream, err = streamBytes(r, opts); err != nil {
@@ -187,6 +192,9 @@ func prepareRun(files, wecNames []string, stdin io.Reader) (*rendered, []string,
 		return nil, loadWarnings, err
 	}
 	r.placed = b.placed
+	if r.status, r.warnings, err = evaluateStatusWarn(b, in, r.warnings); err != nil {
+		return nil, loadWarnings, err
+	}
 	r.notices = b.notices
 	r.warnings = slices.Concat(loadWarnings, b.warnings, r.warnings)
 	if len(in.wecs) == 0 {

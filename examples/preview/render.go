@@ -41,6 +41,8 @@ type rendered struct {
 	failed  int
 	// placed is where the workloads go.
 	placed *engine.Placement
+	// status is the status return (status.go); nil when the inputs evaluate none.
+	status *statusRun
 }
 
 // render prepares every workload once (the WEC-independent stages and the per-object part of

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine"
 	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/transform"
 )
@@ -44,8 +45,11 @@ type inputs struct {
 	// crds are the CustomResourceDefinitions among the workloads; they feed the kind→resource
 	// mapping.
 	crds []document
-	// placement are the BindingPolicy and Binding documents, in input order.
+	// placement are the BindingPolicy and Binding documents, then StatusCollectors, in
+	// input order: the engine's configuration besides the above.
 	placement []document
+	// returned are the ReturnedStatus documents (status.go), in input order.
+	returned []document
 }
 
 // workload is one object to render.
@@ -119,6 +123,10 @@ func route(docs []document) (*inputs, error) {
 		case gvk.Group == placement.Group && (gvk.Kind == placement.BindingPolicyKind || gvk.Kind == placement.BindingKind):
 			// The placement compiler checks every field, naming the document.
 			in.placement = append(in.placement, d)
+		case isStatusCollector(gvk):
+			in.placement = append(in.placement, d) // configuration for the engine (status.go)
+		case engine.IsReturnedStatus(d.Object):
+			in.returned = append(in.returned, d)
 		case gvk.Kind == ruleKind:
 			// The rule compiler checks apiVersion and every field, naming the document.
 			in.rules = append(in.rules, d)
