@@ -25,6 +25,8 @@
 //   - CustomTransform (control.kubestellar.io) → WEC-independent removals.
 //   - CustomizationRule (wecforge.io) → per-WEC rules.
 //   - BindingPolicy and Binding (control.kubestellar.io) → placement.
+//   - StatusCollector (control.kubestellar.io) and ReturnedStatus (wecforge.io) → status
+//     return; with -o DIR it is written to DIR/status.yaml (docs/status.md).
 //   - anything else → a workload to render. A CustomResourceDefinition is a workload too, and
 //     also teaches the kind → resource mapping its kind, so CustomTransforms can target it.
 //

@@ -44,7 +44,8 @@ Renders, offline, exactly what each WEC receives, the way KubeStellar would deli
 multi-document YAML, read as kubectl reads it (a kind: List stands for its items):
 ManagedCluster → WEC inventory; ConfigMap in namespace customization-properties → WEC
 properties; CustomTransform → WEC-independent removals; CustomizationRule → rules;
-BindingPolicy, Binding → placement (without any, every object goes to every WEC); anything
+BindingPolicy, Binding → placement (without any, every object goes to every WEC);
+StatusCollector, ReturnedStatus → status return (with -o, DIR/status.yaml); anything
 else → a workload (a CustomResourceDefinition is also added to the kind → resource mapping).
 
 Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are written),
