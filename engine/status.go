@@ -141,6 +141,14 @@ func (e *Engine) compileStatus(placementDocs, collectorDocs []Document) []error 
 	return errs
 }
 
+// policyUID returns the metadata.uid of a placement document ("" when unknown).
+func (e *Engine) policyUID(kind, name string) string {
+	if e.status == nil {
+		return ""
+	}
+	return e.status.uids[kind+"/"+name]
+}
+
 // Collectors returns the compiled StatusCollectors, in input order. The slice is fresh; the
 // collectors are immutable.
 func (e *Engine) Collectors() []*combine.Collector {

@@ -90,7 +90,7 @@ func (e *Engine) CombineStatus(p *Placement, returned []ReturnedStatus) (*Status
 			pl, _ := res.Delivered(i, d.WECs[0])
 			for _, by := range pl.By {
 				if by.Kind == d.Kind && by.Name == d.Name && len(by.Modulation.StatusCollectors) > 0 {
-					spec.Policies = append(spec.Policies, combine.Policy{Name: d.Name, UID: e.status.uids[d.Kind+"/"+d.Name],
+					spec.Policies = append(spec.Policies, combine.Policy{Name: d.Name, UID: e.policyUID(d.Kind, d.Name),
 						WECs: d.WECs, Collectors: by.Modulation.StatusCollectors})
 				}
 			}
