@@ -41,6 +41,8 @@ type rendered struct {
 	failed  int
 	// placed is where the workloads go.
 	placed *engine.Placement
+	// crds are the CustomResourceDefinitions among the inputs (schemas for --validate).
+	crds []document
 }
 
 // render prepares every workload once (the WEC-independent stages and the per-object part of

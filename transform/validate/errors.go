@@ -76,6 +76,18 @@ func (e *Error) Error() string {
 // Unwrap returns [ErrInvalid].
 func (e *Error) Unwrap() error { return ErrInvalid }
 
+// FromInput reports whether every violation came with the input (no change of the render
+// wrote it). Where inputs come from an API server, which validated them, this does not happen;
+// a tool that reads inputs from files may report such objects instead of failing their pairs.
+func (e *Error) FromInput() bool {
+	for _, v := range e.Violations {
+		if v.By != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // NoSchemaError says that an object's kind has no schema. It wraps [ErrNoSchema].
 type NoSchemaError struct {
 	GVK schema.GroupVersionKind

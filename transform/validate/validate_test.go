@@ -114,6 +114,11 @@ func TestValidateBuiltin(t *testing.T) {
 			assert.Equal(t, tc.want, ve.Violations, tc.reason)
 			assert.Equal(t, schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, ve.GVK)
 			assert.Equal(t, "Deployment.apps shop/web", ve.Object.String())
+			fromInput := true
+			for _, v := range tc.want {
+				fromInput = fromInput && v.By == ""
+			}
+			assert.Equal(t, fromInput, ve.FromInput(), "FromInput: no violation has a writer")
 		})
 	}
 }
