@@ -20,6 +20,7 @@ import (
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/manifests"
 	"github.com/wecforge/wecforge/transform/resources"
+	"github.com/wecforge/wecforge/transform/validate"
 )
 
 // ErrCase is wrapped by the errors of [Load] about a case's inputs themselves: unreadable
@@ -204,6 +205,7 @@ func (c *Case) render(ctx context.Context, config []engine.Document, objs []engi
 			c.Warnings = append(c.Warnings, w.Message)
 		}
 	}
+	check := c.validator(config, opts)
 	p := e.Pipeline()
 	preps := map[int]*transform.Prepared{}
 	var pairProblems []string
@@ -215,6 +217,7 @@ func (c *Case) render(ctx context.Context, config []engine.Document, objs []engi
 				preps[d.Object.Index] = prep
 			}
 			res := p.Render(ctx, prep, w)
+			check(&res, d.Object.Source)
 			for _, msg := range res.Warnings {
 				c.Warnings = append(c.Warnings, fmt.Sprintf("wec %s: %s: %s", w.Name(), res.Ref, msg))
 			}
@@ -228,6 +231,38 @@ func (c *Case) render(ctx context.Context, config []engine.Document, objs []engi
 	c.Problems = append(c.Problems, pairProblems...)
 	c.Warnings = slices.Compact(c.Warnings)
 	return nil
+}
+
+// validator returns the schema check of rendered pairs: a violation the render caused fails
+// the pair (its object is left out); one that came with the input is a warning, once per
+// object. With SkipValidation it does nothing.
+func (c *Case) validator(config []engine.Document, opts Options) func(res *transform.Result, source string) {
+	if opts.SkipValidation {
+		return func(*transform.Result, string) {}
+	}
+	var crds []*unstructured.Unstructured
+	for _, d := range config {
+		if u := (&unstructured.Unstructured{Object: d.Object}); resources.IsCRD(u) {
+			crds = append(crds, u)
+		}
+	}
+	v, err := validate.New(validate.Options{CRDs: crds})
+	c.Warnings = append(c.Warnings, lines(err)...)
+	warned := map[string]bool{}
+	return func(res *transform.Result, source string) {
+		err := v.Result(res)
+		var ve *validate.Error
+		switch {
+		case !errors.As(err, &ve):
+		case ve.FromInput():
+			if !warned[source] {
+				warned[source] = true
+				c.Warnings = append(c.Warnings, fmt.Sprintf("%s (%s): the input %s", res.Ref, source, ve))
+			}
+		default:
+			res.Err, res.Object = err, nil
+		}
+	}
 }
 
 // lines splits an error (joins taken apart) into one line per problem, continuation lines

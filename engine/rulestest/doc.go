@@ -22,6 +22,11 @@
 // explain trace of that field: every change of the render at, above or below the path, with
 // the rule or stage that made it, and what the render read of the WEC.
 //
+// Every rendered object is also checked against its kind's schema (package
+// transform/validate: built-in kinds, and the CRDs among the inputs), so a rule that writes
+// "3" into spec.replicas fails its pair in errors.txt, naming the field, the expected type
+// and the rule; [Options.SkipValidation] turns the check off.
+//
 // # Running and regenerating
 //
 //	func TestRules(t *testing.T) {

@@ -26,6 +26,13 @@ type Options struct {
 	// Extensions add inputs and expected outputs to every case (see [Extension]); nil adds
 	// none.
 	Extensions []Extension
+	// SkipValidation turns off the schema check of rendered objects. By default every
+	// rendered object is checked against its kind's schema (built-in kinds, and the CRDs among
+	// the case's inputs; package transform/validate), and a pair whose object does not match
+	// fails, naming the field, the expected type and the rule or template that wrote it. A
+	// violation that came with the input rather than the render is a warning instead; kinds
+	// without a schema are not checked.
+	SkipValidation bool
 }
 
 // Updating reports whether comparisons rewrite expected files: [Options.Update] or
