@@ -62,61 +62,74 @@ func writeFile(path string, data []byte) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// maxDiffCells bounds the work of [LineDiff]: above it, only the first differing line is shown.
-const maxDiffCells = 4 << 20
+// maxDiffCells bounds the work of [LineDiff] (an int per cell: 8 MiB): above it, only the first
+// differing line is shown.
+const maxDiffCells = 1 << 20
 
 // LineDiff returns the lines of want and got with `-` before a line only want has, `+` before
 // a line only got has, and unchanged lines within two lines of a change (others elided as
-// `…`). Its work is bounded: beyond about four million line pairs it shows the first
-// difference only.
+// `…`). Lines common to the start and end of both are set aside first; its work is bounded:
+// when what remains exceeds about a million line pairs (1,000 × 1,000 differing lines) it
+// shows the first difference only.
 func LineDiff(want, got string) string {
 	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
-	if len(a)*len(b) > maxDiffCells {
-		i := 0
-		for i < len(a) && i < len(b) && a[i] == b[i] {
-			i++
-		}
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
+	if len(ma)*len(mb) > maxDiffCells {
 		w, g := "(end)", "(end)"
-		if i < len(a) {
-			w = a[i]
+		if pre < len(a) {
+			w = a[pre]
 		}
-		if i < len(b) {
-			g = b[i]
+		if pre < len(b) {
+			g = b[pre]
 		}
-		return fmt.Sprintf("first difference at line %d:\n- %s\n+ %s\n", i+1, w, g)
+		return fmt.Sprintf("first difference at line %d:\n- %s\n+ %s\n", pre+1, w, g)
 	}
-	// lcs[i][j] is the length of the longest common subsequence of a[i:] and b[j:].
-	lcs := make([][]int, len(a)+1)
+	type line struct {
+		op   byte
+		text string
+	}
+	lines := make([]line, 0, len(a)+len(b))
+	for _, l := range a[:pre] {
+		lines = append(lines, line{' ', l})
+	}
+	// lcs[i][j] is the length of the longest common subsequence of ma[i:] and mb[j:].
+	lcs := make([][]int, len(ma)+1)
 	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
+		lcs[i] = make([]int, len(mb)+1)
 	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
+	for i := len(ma) - 1; i >= 0; i-- {
+		for j := len(mb) - 1; j >= 0; j-- {
+			if ma[i] == mb[j] {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
 				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
 			}
 		}
 	}
-	type line struct {
-		op   byte
-		text string
-	}
-	var lines []line
 	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	for i < len(ma) || j < len(mb) {
 		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			lines = append(lines, line{' ', a[i]})
+		case i < len(ma) && j < len(mb) && ma[i] == mb[j]:
+			lines = append(lines, line{' ', ma[i]})
 			i, j = i+1, j+1
-		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
-			lines = append(lines, line{'-', a[i]})
+		case i < len(ma) && (j == len(mb) || lcs[i+1][j] >= lcs[i][j+1]):
+			lines = append(lines, line{'-', ma[i]})
 			i++
 		default:
-			lines = append(lines, line{'+', b[j]})
+			lines = append(lines, line{'+', mb[j]})
 			j++
 		}
+	}
+	for _, l := range a[len(a)-suf:] {
+		lines = append(lines, line{' ', l})
 	}
 	const context = 2
 	var out strings.Builder

@@ -1,6 +1,7 @@
 package rulestest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,10 +24,16 @@ func TestLineDiff(t *testing.T) {
 			assert.Equal(t, tc.diff, rulestest.LineDiff(tc.want, tc.got))
 		})
 	}
+	// Common leading and trailing lines cost nothing: a change in a long file is diffed.
+	big := strings.Repeat("x\n", 5000)
+	assert.Equal(t, "  …\n  x\n  x\n- a\n+ b\n  x\n  x\n  …\n", rulestest.LineDiff(big+"a\n"+big, big+"b\n"+big))
 	// Beyond the bound, only the first difference is shown: the work stays bounded.
-	big := strings.Repeat("x\n", 3000)
-	d := rulestest.LineDiff(big+"a", big+"b")
-	assert.Equal(t, "first difference at line 3001:\n- a\n+ b\n", d)
+	var w, g strings.Builder
+	for i := range 1100 {
+		fmt.Fprintf(&w, "w%d\n", i)
+		fmt.Fprintf(&g, "g%d\n", i)
+	}
+	assert.Equal(t, "first difference at line 1:\n- w0\n+ g0\n", rulestest.LineDiff(w.String(), g.String()))
 }
 
 func TestGolden(t *testing.T) {
