@@ -18,8 +18,9 @@ import (
 // failures [Validator.Result] returns.
 const StageName = "validate"
 
-// builtin is the converter for the kinds client-go knows. It is built once, on first use, and
-// immutable afterwards.
+// builtin is the converter for the kinds client-go knows. It is built once per process, when
+// the first object of a built-in kind is validated (parsing client-go's schemas takes a few
+// hundred milliseconds), and immutable afterwards.
 var builtin = sync.OnceValue(func() managedfields.TypeConverter {
 	return applyconfigurations.NewTypeConverter(scheme.Scheme)
 })
@@ -44,18 +45,16 @@ type Options struct {
 //
 // A Validator is immutable and safe for concurrent use.
 type Validator struct {
-	builtin managedfields.TypeConverter // nil with Options.NoBuiltin
-	crds    map[schema.GroupVersionKind]managedfields.TypeConverter
-	known   sync.Map // schema.GroupVersionKind → bool, for built-in kinds
+	noBuiltin bool
+	crds      map[schema.GroupVersionKind]managedfields.TypeConverter
+	known     sync.Map // schema.GroupVersionKind → bool, for built-in kinds
 }
 
 // New builds a validator. Each CRD version whose schema cannot be used is reported as a
 // *[SchemaError] (joined) and its kind treated as having no schema; the validator is never nil.
 func New(opts Options) (*Validator, error) {
 	v := &Validator{crds: map[schema.GroupVersionKind]managedfields.TypeConverter{}}
-	if !opts.NoBuiltin {
-		v.builtin = builtin()
-	}
+	v.noBuiltin = opts.NoBuiltin
 	var errs []error
 	for _, crd := range opts.CRDs {
 		convs, err := fromCRD(crd)
@@ -77,11 +76,14 @@ func (v *Validator) converter(gvk schema.GroupVersionKind) (managedfields.TypeCo
 	if c, ok := v.crds[gvk]; ok {
 		return c, true
 	}
-	if v.builtin == nil || gvk.Kind == "" || gvk.Version == "" {
+	if v.noBuiltin || gvk.Kind == "" || gvk.Version == "" {
 		return nil, false
 	}
 	if k, ok := v.known.Load(gvk); ok {
-		return v.builtin, k.(bool)
+		if !k.(bool) {
+			return nil, false
+		}
+		return builtin(), true
 	}
 	ok := scheme.Scheme.Recognizes(gvk)
 	if ok {
@@ -89,7 +91,10 @@ func (v *Validator) converter(gvk schema.GroupVersionKind) (managedfields.TypeCo
 		ok = err == nil
 	}
 	v.known.Store(gvk, ok)
-	return v.builtin, ok
+	if !ok {
+		return nil, false
+	}
+	return builtin(), true
 }
 
 // Validate checks obj against its kind's schema. It returns nil when obj matches; a
