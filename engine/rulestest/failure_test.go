@@ -99,6 +99,14 @@ func TestMissingExtraAndFailedObjects(t *testing.T) {
 	assert.Contains(t, all, "wec edge-1: Deployment.apps shop/web (workload.yaml#0 (line 1)): received, but not expected in ")
 	assert.Contains(t, all, "gone.yaml names no WEC of the case")
 
+	twice := sampleCopy(t, "edge-replicas")
+	data, err := os.ReadFile(filepath.Join(twice, "expected/core-1.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(twice, "expected/core-1.yaml"), append(data, data...), 0o644))
+	rec = run(t, func(tb testing.TB) { rulestest.Run(tb, twice, rulestest.Options{}) })
+	require.Len(t, rec.errs, 1, "%q", rec.errs)
+	assert.Contains(t, rec.errs[0], "Deployment.apps shop/web appears twice in the expected objects of wec core-1")
+
 	failing := sampleCopy(t, "pair-failure")
 	require.NoError(t, os.WriteFile(filepath.Join(failing, "expected/edge-1.yaml"), []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"), 0o644))
 	rec = run(t, func(tb testing.TB) { rulestest.Run(tb, failing, rulestest.Options{}) })

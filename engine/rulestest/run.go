@@ -161,6 +161,10 @@ func compareWECs(t testing.TB, c *Case, exp string) {
 		var order []transform.ObjectRef
 		for _, d := range docs {
 			ref := key(transform.RefOf(d.Object))
+			if _, dup := want[ref]; dup {
+				t.Errorf("rulestest: %s#%d (line %d): %s appears twice in the expected objects of wec %s", path, d.Index, d.Line, ref, w.Name())
+				continue
+			}
 			want[ref] = d.Object
 			order = append(order, ref)
 		}
