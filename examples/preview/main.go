@@ -107,7 +107,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	if opts.validate {
-		checkSchemas(r, r.crds)
+		checkSchemas(r)
 	}
 	for _, n := range r.notices {
 		fmt.Fprintf(stderr, "notice: %s\n", n)

@@ -17,14 +17,16 @@ import (
 const validateFlagUsage = "check every rendered object against its kind's schema (built-in kinds, and CRDs among the inputs); an object that does not match fails its pair and is left out (exit 1); --validate=false turns the check off"
 
 // checkSchemas validates every rendered pair of r against the schema of its kind: the built-in
-// kinds client-go knows, and the kinds of the CustomResourceDefinitions among the inputs. A
+// kinds client-go knows, and the kinds of the CustomResourceDefinitions among the inputs
+// (r.crds). A
 // pair whose object does not match fails (its object is left out and the run exits 1), its
 // error naming the field path, the expected type and the rule or template that wrote the
 // value. Violations that all came with the input are a warning, once per object, not a
 // failure: the render did not cause them. Each kind without a schema gets one notice; a CRD whose schema cannot be used is a
 // warning (its kind then has no schema). WECs are checked in parallel; the outcome does not
 // depend on the scheduling.
-func checkSchemas(r *rendered, crds []document) {
+func checkSchemas(r *rendered) {
+	crds := r.crds
 	objs := make([]*unstructured.Unstructured, len(crds))
 	for i, d := range crds {
 		objs[i] = &unstructured.Unstructured{Object: d.Object}
