@@ -1,4 +1,4 @@
-package rules
+package rules_test
 
 import (
 	"context"
@@ -18,18 +18,21 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine/rulestest"
+	"github.com/wecforge/wecforge/rules"
 	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/manifests"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/rules")
+// update rewrites the golden files (so does WECFORGE_UPDATE=1).
+var update = rulestest.UpdateFlag(flag.CommandLine, "update")
 
-const goldenDir = "../testdata/rules"
-
-// TestGolden runs every case directory of testdata/rules: rules.yaml compiled, input.yaml
-// rendered for every WEC of wecs.yaml, compared with expected.yaml (or, when the rules do not
-// compile, the errors with errors.txt).
+// TestGolden runs every case directory of testdata/rules: rules.yaml compiled alone (no
+// other stage, so that each case shows exactly what the rules do), input.yaml rendered for
+// every WEC of wecs.yaml, compared with expected.yaml (or, when the rules do not compile, the
+// errors with errors.txt). The comparison and regeneration are package rulestest's.
 func TestGolden(t *testing.T) {
-	dirs, err := os.ReadDir(goldenDir)
+	dirs, err := os.ReadDir("../testdata/rules")
 	require.NoError(t, err)
 	n := 0
 	for _, d := range dirs {
@@ -39,7 +42,7 @@ func TestGolden(t *testing.T) {
 		n++
 		t.Run(d.Name(), func(t *testing.T) {
 			t.Parallel()
-			runGolden(t, filepath.Join(goldenDir, d.Name()))
+			runGolden(t, filepath.Join("../testdata/rules", d.Name()))
 		})
 	}
 	require.NotZero(t, n, "no golden cases found")
@@ -65,13 +68,14 @@ type pairRecord struct {
 }
 
 func runGolden(t *testing.T, dir string) {
-	set, err := Compile(readDocs(t, filepath.Join(dir, "rules.yaml")))
+	opts := rulestest.Options{Update: *update}
+	set, err := rules.Compile(readDocs(t, filepath.Join(dir, "rules.yaml")))
 	if err != nil {
 		var lines []string
-		for _, e := range flatten(err) {
+		for _, e := range compileErrors(err) {
 			lines = append(lines, e.Error())
 		}
-		golden(t, filepath.Join(dir, "errors.txt"), strings.Join(lines, "\n")+"\n")
+		rulestest.Golden(t, filepath.Join(dir, "errors.txt"), []byte(strings.Join(lines, "\n")+"\n"), opts)
 		return
 	}
 	var out []string
@@ -106,14 +110,16 @@ func runGolden(t *testing.T, dir string) {
 	for i, o := range objs {
 		assert.Equal(t, before[i], o.Object, "the input object was modified")
 	}
-	golden(t, filepath.Join(dir, "expected.yaml"), strings.Join(out, "---\n"))
+	rulestest.Golden(t, filepath.Join(dir, "expected.yaml"), []byte(strings.Join(out, "---\n")), opts)
 }
 
-func flatten(err error) []error {
+// compileErrors returns the *rules.CompileErrors an error joins (err itself when it joins
+// none).
+func compileErrors(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range j.Unwrap() {
-			var ce *CompileError
+			var ce *rules.CompileError
 			if errors.As(e, &ce) {
 				out = append(out, e)
 			}
@@ -125,56 +131,17 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-// readDocs reads a multi-document YAML file; numbers become int64 or float64 as in objects
-// read from an API server.
-func readDocs(t *testing.T, path string) []Document {
+// readDocs reads a multi-document YAML file with the project's loader; documents are named
+// `file#N`, N counting the non-empty documents from 1.
+func readDocs(t *testing.T, path string) []rules.Document {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	docs, _, err := manifests.Load([]string{path}, manifests.Options{})
 	require.NoError(t, err)
-	var docs []Document
-	for i, part := range splitYAML(string(data)) {
-		js, err := yaml.YAMLToJSON([]byte(part))
-		require.NoError(t, err, "%s document %d", path, i+1)
-		u := &unstructured.Unstructured{}
-		if string(js) == "null" {
-			continue
-		}
-		require.NoError(t, u.UnmarshalJSON(js), "%s document %d", path, i+1)
-		docs = append(docs, Document{Source: filepath.Base(path) + "#" + strconv.Itoa(i+1), Object: u.Object})
+	out := make([]rules.Document, len(docs))
+	for i, d := range docs {
+		out[i] = rules.Document{Source: filepath.Base(path) + "#" + strconv.Itoa(i+1), Object: d.Object}
 	}
-	return docs
-}
-
-func splitYAML(s string) []string {
-	var out []string
-	var cur []string
-	for _, line := range strings.Split(s, "\n") {
-		if strings.TrimRight(line, " ") == "---" {
-			out = append(out, strings.Join(cur, "\n"))
-			cur = nil
-			continue
-		}
-		cur = append(cur, line)
-	}
-	out = append(out, strings.Join(cur, "\n"))
-	var docs []string
-	for _, d := range out {
-		if strings.TrimSpace(stripComments(d)) != "" {
-			docs = append(docs, d)
-		}
-	}
-	return docs
-}
-
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
+	return out
 }
 
 func readWECs(t *testing.T, path string) []*customization.WEC {
@@ -194,16 +161,4 @@ func readWECs(t *testing.T, path string) []*customization.WEC {
 		out = append(out, w)
 	}
 	return out
-}
-
-// golden compares got with the file at path, or rewrites the file with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "%s is missing; run go test ./rules -run TestGolden -update and review it", path)
-	assert.Equal(t, string(want), got, "%s differs; run go test ./rules -run TestGolden -update and review the diff", path)
 }

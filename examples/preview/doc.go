@@ -3,7 +3,7 @@
 // deliver it — and explains the result. It is wecforge's preview tool and a complete example
 // of embedding the library.
 //
-//	go run ./examples/preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
+//	go run ./examples/preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff] [--validate=false]
 //
 // # Inputs
 //
@@ -89,6 +89,12 @@
 // and the inputs the render read (formatted by transform/explain). --diff prints a unified
 // diff of each rendered object against its input instead of the object itself. With -o,
 // stdout carries only the `# wec:` lines and what --explain and --diff ask for.
+//
+// Every rendered object is checked against its kind's schema (built-in kinds through
+// client-go's schemas, custom kinds through the CRDs among the inputs; package
+// transform/validate): an object that does not match fails its pair, the error naming the
+// field path, the expected type and the rule or template that wrote the value; each kind
+// without a schema gets one `notice:` line. --validate=false turns the check off.
 //
 // Warnings (for example two CustomTransforms for one resource, naming both) go to stderr as
 // `warning:` lines and into report.json; failed pairs go to stderr as `error:` lines.

@@ -16,10 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/engine/rulestest"
 	"github.com/wecforge/wecforge/transform/manifests"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/preview/ from the current output")
+// update rewrites the golden files of testdata/preview/ from the current output (so does
+// WECFORGE_UPDATE=1).
+var update = rulestest.UpdateFlag(flag.CommandLine, "update")
 
 // goldenRoot holds one directory per CLI case, relative to the repository root:
 //
@@ -42,7 +45,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/pr
 const goldenRoot = "testdata/preview"
 
 // TestGolden runs the tool on every case of testdata/preview and compares stdout, stderr, the
-// exit status and the -o directory with the golden files. Run with -update to rewrite them.
+// exit status and the -o directory with the golden files (package rulestest compares;
+// -update or WECFORGE_UPDATE=1 rewrites them).
 func TestGolden(t *testing.T) {
 	t.Chdir("../..") // cases name inputs relative to the repository root, as users type them
 	cases, err := os.ReadDir(goldenRoot)
@@ -127,19 +131,15 @@ func runGolden(t *testing.T, dir string) {
 		assert.Equal(t, before, after, "exit 2 must write nothing")
 	}
 
-	if *update {
+	opts := rulestest.Options{Update: *update}
+	if opts.Updating() {
 		require.NoError(t, os.RemoveAll(filepath.Join(dir, "out")))
-		for name, data := range got {
-			path := filepath.Join(dir, name)
-			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-			require.NoError(t, os.WriteFile(path, []byte(data), 0o644))
-		}
-		return
 	}
 	for name, data := range got {
-		want, err := os.ReadFile(filepath.Join(dir, name))
-		require.NoError(t, err, "missing golden file; run go test ./examples/preview -run TestGolden -update")
-		assert.Equal(t, string(want), data, "%s differs from %s", name, filepath.Join(dir, name))
+		rulestest.Golden(t, filepath.Join(dir, name), []byte(data), opts)
+	}
+	if opts.Updating() {
+		return
 	}
 	// Every expected output file must have been produced.
 	if want, err := readTree(filepath.Join(dir, "out")); err == nil {

@@ -37,7 +37,7 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff]
+const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff] [--validate=false]
 
 Renders, offline, exactly what each WEC receives, the way KubeStellar would deliver it.
 -f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
@@ -66,6 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&wecNames, "wec", "render only this WEC (repeatable); an unknown name is an error (exit 2)")
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
 	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
+	fs.BoolVar(&opts.validate, "validate", true, validateFlagUsage)
 	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
@@ -105,6 +106,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		reportInputError(stderr, err)
 		return exitBadInput
+	}
+	if opts.validate {
+		checkSchemas(r)
 	}
 	for _, n := range r.notices {
 		fmt.Fprintf(stderr, "notice: %s\n", n)
@@ -196,6 +200,7 @@ func prepareRun(files, wecNames []string, stdin io.Reader) (*rendered, []string,
 	if r.status, r.warnings, err = evaluateStatusWarn(b, in, r.warnings); err != nil {
 		return nil, loadWarnings, err
 	}
+	r.crds = in.crds
 	r.notices = b.notices
 	r.warnings = slices.Concat(loadWarnings, b.warnings, r.warnings)
 	if len(in.wecs) == 0 {

@@ -19,6 +19,7 @@ type options struct {
 	explain   bool
 	diff      bool
 	maxOutput int64 // --max-output-bytes; 0 or less: no limit
+	validate  bool  // --validate
 }
 
 // report is DIR/report.json.

@@ -43,6 +43,8 @@ type rendered struct {
 	placed *engine.Placement
 	// status is the status return (status.go); nil when the inputs evaluate none.
 	status *statusRun
+	// crds are the CustomResourceDefinitions among the inputs (schemas for --validate).
+	crds []document
 }
 
 // render prepares every workload once (the WEC-independent stages and the per-object part of

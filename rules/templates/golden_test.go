@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,11 +17,14 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/wecforge/wecforge/customization"
+	"github.com/wecforge/wecforge/engine/rulestest"
 	"github.com/wecforge/wecforge/rules/templates"
 	"github.com/wecforge/wecforge/transform"
+	"github.com/wecforge/wecforge/transform/manifests"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// update rewrites the golden files (so does WECFORGE_UPDATE=1).
+var update = rulestest.UpdateFlag(flag.CommandLine, "update")
 
 // goldenLimits are the limits of the cases that test them; other cases use the defaults.
 var goldenLimits = map[string]templates.Limits{
@@ -32,7 +34,8 @@ var goldenLimits = map[string]templates.Limits{
 // TestGolden renders testdata/<case>/input.yaml (workloads, ManagedClusters and properties
 // ConfigMaps, like the preview tool's input) for every WEC through a pipeline whose only
 // per-WEC stage is the Expander, and compares the rendered objects, errors, warnings and
-// dependencies with testdata/<case>/golden.yaml. Run with -update to rewrite them.
+// dependencies with testdata/<case>/golden.yaml (package rulestest compares; -update or
+// WECFORGE_UPDATE=1 rewrites them).
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/*/input.yaml")
 	require.NoError(t, err)
@@ -51,13 +54,7 @@ func TestGolden(t *testing.T) {
 			got := formatResults(t, results)
 			assert.Equal(t, before, objs, "inputs must never be modified")
 
-			golden := filepath.Join(dir, "golden.yaml")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test -update to create it")
-			assert.Equal(t, string(want), got)
+			rulestest.Golden(t, filepath.Join(dir, "golden.yaml"), []byte(got), rulestest.Options{Update: *update})
 		})
 	}
 }
@@ -65,19 +62,13 @@ func TestGolden(t *testing.T) {
 // loadInput sorts the documents of a multi-document YAML file the way the preview tool does.
 func loadInput(t *testing.T, path string) ([]*unstructured.Unstructured, []*customization.WEC) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	docs, _, err := manifests.Load([]string{path}, manifests.Options{})
 	require.NoError(t, err)
 	var objs []*unstructured.Unstructured
 	var clusters []*unstructured.Unstructured
 	cms := map[string]*corev1.ConfigMap{}
-	for _, doc := range strings.Split(string(raw), "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		js, err := yaml.YAMLToJSON([]byte(doc))
-		require.NoError(t, err)
-		u := &unstructured.Unstructured{}
-		require.NoError(t, u.UnmarshalJSON(js))
+	for _, doc := range docs {
+		u := &unstructured.Unstructured{Object: doc.Object}
 		switch {
 		case u.GetKind() == "ManagedCluster":
 			clusters = append(clusters, u)

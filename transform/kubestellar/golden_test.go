@@ -1,14 +1,12 @@
 package kubestellar_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +15,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wecforge/wecforge/engine/rulestest"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/kubestellar"
+	"github.com/wecforge/wecforge/transform/manifests"
 	"github.com/wecforge/wecforge/transform/resources"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/transform")
+// update rewrites the golden files (so does WECFORGE_UPDATE=1).
+var update = rulestest.UpdateFlag(flag.CommandLine, "update")
 
 // goldenDir holds one directory per case: input.yaml (workloads, CRDs among them),
 // customtransforms.yaml (optional), and the golden outputs expected.yaml (every object that
@@ -33,64 +33,39 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // not empty). README (optional) says why the output is right.
 const goldenDir = "../../testdata/transform"
 
-// readDocs decodes a multi-document YAML file; a missing file yields no documents.
+// readDocs reads a multi-document YAML file with the project's loader (integers become int64,
+// as from an API server); a missing file yields no documents.
 func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	docs, _, err := manifests.Load([]string{path}, manifests.Options{})
 	require.NoError(t, err)
-	return decodeDocs(t, data)
+	out := make([]*unstructured.Unstructured, len(docs))
+	for i, d := range docs {
+		out[i] = &unstructured.Unstructured{Object: d.Object}
+	}
+	return out
 }
 
-// decodeDocs decodes multi-document YAML; empty documents are skipped.
+// decodeDocs decodes multi-document YAML in memory with the project's loader.
 func decodeDocs(t testing.TB, data []byte) []*unstructured.Unstructured {
 	t.Helper()
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var out []*unstructured.Unstructured
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		require.NoError(t, err)
-		js, err := yaml.YAMLToJSON(doc)
-		require.NoError(t, err)
-		if string(bytes.TrimSpace(js)) == "null" {
-			continue
-		}
-		u := &unstructured.Unstructured{}
-		if u.UnmarshalJSON(js) != nil { // integers become int64, as from an API server
-			// Documents without apiVersion or kind are legal inputs for the pipeline.
-			u = &unstructured.Unstructured{}
-			require.NoError(t, json.Unmarshal(js, &u.Object), "%s", js)
-		}
-		out = append(out, u)
+	docs, _, err := manifests.Parse("inline", data)
+	require.NoError(t, err)
+	out := make([]*unstructured.Unstructured, len(docs))
+	for i, d := range docs {
+		out[i] = &unstructured.Unstructured{Object: d.Object}
 	}
+	return out
 }
 
-// golden compares got with the file, or rewrites it with -update. An empty got means the file
-// must not exist.
+// golden compares got with the file (rulestest.GoldenOrAbsent: an empty got means the file
+// must not exist), or rewrites it with -update or WECFORGE_UPDATE=1.
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if got == "" {
-			if err := os.Remove(path); !errors.Is(err, os.ErrNotExist) {
-				require.NoError(t, err, "%s", path)
-			}
-			return
-		}
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		assert.Empty(t, got, "%s does not exist; run go test -update", path)
-		return
-	}
-	require.NoError(t, err)
-	assert.Equal(t, string(want), got, "%s differs; run go test ./transform/kubestellar -update and review the diff", path)
+	rulestest.GoldenOrAbsent(t, path, []byte(got), rulestest.Options{Update: *update})
 }
 
 func TestGolden(t *testing.T) {
