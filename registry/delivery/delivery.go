@@ -23,6 +23,10 @@ type Options struct {
 	// Mapper, when set, maps kinds to resources for create-only manifest configs; otherwise the
 	// resource is guessed the way Kubernetes pluralizes kinds (Deployment → deployments).
 	Mapper meta.RESTMapper
+	// Resources, when set, maps kinds to resources and takes precedence over Mapper; pass the
+	// assembly's mapper (engine.Engine.Mapper) so feedback rules name the resource the work
+	// agent will report.
+	Resources ResourceMapper
 	// DeleteOption, when set, is copied into every ManifestWork (OCM's default is Foreground).
 	DeleteOption *workv1.DeleteOption
 	// MoveTimeout bounds how long one Apply waits for the work agent to report the receiving
