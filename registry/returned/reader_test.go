@@ -53,11 +53,16 @@ func report(mw *workv1.ManifestWork, deliveredName string, cond *metav1.Conditio
 			Resource: "deployments", Namespace: "prod", Name: deliveredName},
 		StatusFeedbacks: workv1.StatusFeedbackResult{Values: values},
 	}
+	applied := metav1.Condition{Type: workv1.ManifestApplied, Status: metav1.ConditionTrue, Reason: "AppliedManifestComplete",
+		LastTransitionTime: metav1.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	mc.Conditions = []metav1.Condition{applied}
 	if cond != nil {
-		mc.Conditions = []metav1.Condition{*cond}
+		c := *cond
+		c.LastTransitionTime = applied.LastTransitionTime
+		mc.Conditions = append(mc.Conditions, c)
 	}
 	cmc := workv1.ManifestCondition{ResourceMeta: workv1.ManifestResourceMeta{Version: "v1", Kind: "ConfigMap",
-		Resource: "configmaps", Namespace: "prod", Name: "cm"}}
+		Resource: "configmaps", Namespace: "prod", Name: "cm"}, Conditions: []metav1.Condition{applied}}
 	mw.Status.ResourceStatus.Manifests = []workv1.ManifestCondition{cmc, mc}
 }
 
