@@ -56,7 +56,7 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 		current[i] = &list.Items[i]
 	}
 	cur := d.parseCurrent(key, current)
-	if err := setStatusModes(items, cur); err != nil {
+	if err := d.setStatusModes(items, cur); err != nil {
 		return rep, err
 	}
 

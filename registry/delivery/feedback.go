@@ -157,8 +157,9 @@ func wholeStatusFailed(cond *workv1.ManifestCondition) bool {
 
 // setStatusModes gives every item wanting status its feedback rules: the whole status, or
 // field by field when the pair's current works already request it so, or the agent reported
-// the whole value too large. Sizes are updated.
-func setStatusModes(items []encoded, cur holding) error {
+// the whole value too large. Sizes are updated; an object that no longer fits a ManifestWork
+// with its rules is an *ObjectError wrapping ErrTooLarge.
+func (d *Deliverer) setStatusModes(items []encoded, cur holding) error {
 	for i := range items {
 		it := &items[i]
 		if it.status == nil {
@@ -190,6 +191,9 @@ func setStatusModes(items []encoded, cur holding) error {
 		}
 		it.config = cfg
 		it.size = len(it.raw) + partOverhead + len(b) + partOverhead
+		if it.size > d.opts.MaxBytes {
+			return &ObjectError{Object: it.ref, Err: fmt.Errorf("%w: %d bytes encoded with its feedback rules, limit %d", ErrTooLarge, it.size, d.opts.MaxBytes)}
+		}
 	}
 	return nil
 }

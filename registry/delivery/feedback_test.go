@@ -158,3 +158,19 @@ func TestStatusRulesSurviveRoundTrip(t *testing.T) {
 	assert.False(t, whole)
 	assert.Equal(t, []string{"a", "b"}, fields)
 }
+
+// TestStatusRulesCountTowardsSize: an object that fits a ManifestWork alone but not with its
+// feedback rules is ErrTooLarge, naming it.
+func TestStatusRulesCountTowardsSize(t *testing.T) {
+	dep := deployment("prod", "web", "nginx")
+	raw, err := json.Marshal(dep.Object)
+	require.NoError(t, err)
+	d := newTestDeliverer(t, Options{Resources: resources.Builtin(), MaxBytes: len(raw) + partOverhead + 10})
+	_, err = d.Plan("wec1", "k", []Object{{Object: dep}}, nil)
+	require.NoError(t, err, "fits without rules")
+	_, err = d.Plan("wec1", "k", []Object{{Object: dep, Status: &StatusRequest{}}}, nil)
+	require.ErrorIs(t, err, ErrTooLarge)
+	var oe *ObjectError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "web", oe.Object.Name)
+}

@@ -93,7 +93,7 @@ func (d *Deliverer) Plan(wec, key string, objs []Object, current []*workv1.Manif
 		return nil, err
 	}
 	cur := d.parseCurrent(key, current)
-	if err := setStatusModes(items, cur); err != nil {
+	if err := d.setStatusModes(items, cur); err != nil {
 		return nil, err
 	}
 	l, err := d.pack(wec, key, items, cur)

@@ -130,15 +130,16 @@ func (w *Writer) WriteStatus(ctx context.Context, in ObjectStatus) (bool, error)
 		}
 		next.Object["status"] = status
 		if statusChanged {
-			_, err := res.UpdateStatus(ctx, next, metav1.UpdateOptions{})
+			updated, err := res.UpdateStatus(ctx, next, metav1.UpdateOptions{})
 			switch {
 			case err == nil:
 				wrote = true
 				if !labelsChanged {
 					return nil
 				}
-				// Labels go through the object itself; status is already written.
-				return w.mergePatch(ctx, res, in, cur, next, false, fail)
+				// Labels go through the object itself (a status update ignores them), from
+				// the object as the status update left it.
+				return w.mergePatch(ctx, res, in, updated, next, false, fail)
 			case !apierrors.IsNotFound(err) && !apierrors.IsMethodNotSupported(err):
 				return fail("update status", err)
 			}

@@ -120,6 +120,16 @@ func TestWriteStatusSubresource(t *testing.T) {
 	wrote, err = w.WriteStatus(context.Background(), in)
 	require.NoError(t, err)
 	assert.False(t, wrote)
+
+	// Labels alone: the object is patched, the status left as it is.
+	before := get(t, dyn, deploymentsGVR, ns, "web")
+	in.SetLabels = map[string]string{"managed-by.kubestellar.io/multiwecstatus": "true"}
+	wrote, err = w.WriteStatus(context.Background(), in)
+	require.NoError(t, err)
+	assert.True(t, wrote)
+	after := get(t, dyn, deploymentsGVR, ns, "web")
+	assert.Equal(t, "true", after.GetLabels()["managed-by.kubestellar.io/multiwecstatus"])
+	assert.Equal(t, before.Object["status"], after.Object["status"])
 }
 
 // TestWriteStatusMergePatch: a resource without a status subresource gets a merge patch that
