@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 	workv1 "open-cluster-management.io/api/work/v1"
 	"sigs.k8s.io/yaml"
@@ -185,7 +187,15 @@ func TestE2EReturnedState(t *testing.T) {
 	spokeDyn, err := dynamic.NewForConfig(s.spoke.Config)
 	require.NoError(t, err)
 
+	// The informer form, over the same works: its cache holds no manifests.
+	inf, err := returned.NewInformer(s.hub.Work, 0)
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	defer close(stop)
+	go inf.Run(stop)
+
 	t.Run("DeploymentStatus", func(t *testing.T) { testDeploymentStatus(t, ctx, s) })
+	t.Run("Informer", func(t *testing.T) { testInformer(t, ctx, s, inf) })
 	t.Run("FieldByField", func(t *testing.T) { testFieldByField(t, ctx, s, spokeDyn) })
 	t.Logf("MEASURE TestE2EReturnedState total %s", time.Since(start).Round(100*time.Millisecond))
 }
@@ -229,6 +239,46 @@ func testDeploymentStatus(t *testing.T, ctx context.Context, s *returnedState) {
 	t.Logf("MEASURE returned-status latency over %d scalings (Apply returned → new replicas and observedGeneration read back; agent --status-sync-interval %s): median %s, max %s, min %s",
 		len(latencies), e2e.StatusSyncInterval, latencies[len(latencies)/2].Round(10*time.Millisecond),
 		latencies[len(latencies)-1].Round(10*time.Millisecond), latencies[0].Round(10*time.Millisecond))
+}
+
+// testInformer reads the Deployment's status from the informer's stripped cache with a fresh
+// reader (as after a restart) and finds what the listing reader finds; LastUpdated is then the
+// time of the work's last status write, not the time of reading.
+func testInformer(t *testing.T, ctx context.Context, s *returnedState, inf cache.SharedIndexInformer) {
+	require.True(t, cache.WaitForCacheSync(ctx.Done(), inf.HasSynced))
+	key := returned.Key{Object: webSource, WEC: returnedWEC}
+	fresh := returned.NewReader(nil)
+	var got, want returned.Returned
+	require.NoError(t, s.env.Eventually(ctx, "informer cache has the listed status", time.Minute, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
+		listed, err := s.read(ctx)
+		if err != nil {
+			return false, err
+		}
+		want = listed[key]
+		for _, r := range fresh.ReadStore(inf.GetStore()) {
+			if r.Key == key {
+				got = r
+			}
+		}
+		return want.Reported && got.Reported && reflect.DeepEqual(want.Status, got.Status), nil
+	}))
+	for _, o := range inf.GetStore().List() {
+		assert.Empty(t, o.(*workv1.ManifestWork).Spec.Workload.Manifests, "cache transform strips spec.workload")
+	}
+	list, err := s.hub.Work.WorkV1().ManifestWorks(returnedWEC).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	var lastWrite time.Time
+	for _, mw := range list.Items {
+		for _, f := range mw.ManagedFields {
+			if mw.Name == got.Work && f.Subresource == "status" && f.Time != nil && f.Time.After(lastWrite) {
+				lastWrite = f.Time.Time
+			}
+		}
+	}
+	assert.False(t, got.LastUpdated.IsZero())
+	assert.False(t, got.LastUpdated.After(lastWrite), "first observation after a restart: %s is at most the work's last status write %s", got.LastUpdated, lastWrite)
+	t.Logf("listing reader observed the current status at %s; a fresh reader reports the work's last status write, %s",
+		want.LastUpdated.Format(time.RFC3339Nano), got.LastUpdated.Format(time.RFC3339))
 }
 
 // setWidgetStatus writes the Widget's status on the WEC.
