@@ -154,17 +154,28 @@ func (h *Hub) installBootstrapIdentity(ctx context.Context) error {
 	return create("bootstrap ClusterRoleBinding", err)
 }
 
+// SpokeControllers are the kube-controller-manager controllers of every spoke: namespace and
+// garbage collector (so deleted Namespaces go away), and deployment, replicaset and
+// serviceaccount, so a delivered Deployment gets a real status (without serviceaccount no
+// `default` ServiceAccount exists and admission rejects every Pod). There is no scheduler:
+// Pods stay Pending, but replicas, updatedReplicas and observedGeneration are real.
+var SpokeControllers = []string{"namespace", "garbagecollector", "deployment", "replicaset", "serviceaccount"}
+
+// StatusSyncInterval is the work agents' --status-sync-interval: how often they return
+// resource status (feedback rules included) to the hub.
+const StatusSyncInterval = 2 * time.Second
+
 // Spoke is a WEC: a control plane with OCM's spoke CRDs and the agent namespace, where OCM's
 // registration and work agents run.
 type Spoke struct {
 	*ControlPlane
-	// ControllerManager runs the namespace and garbage-collector controllers.
+	// ControllerManager runs the [SpokeControllers].
 	ControllerManager *Process
 	env               *Env
 }
 
-// StartSpoke starts the WEC named name: control plane, kube-controller-manager (namespace and
-// garbage collector), spoke CRDs, agent namespace.
+// StartSpoke starts the WEC named name: control plane, kube-controller-manager
+// ([SpokeControllers]), spoke CRDs, agent namespace.
 func (e *Env) StartSpoke(ctx context.Context, name string) (*Spoke, error) {
 	cp, err := e.StartControlPlane(ctx, name)
 	if err != nil {
@@ -186,7 +197,7 @@ func (e *Env) StartSpoke(ctx context.Context, name string) (*Spoke, error) {
 	}
 	// A real cluster finalizes deleted namespaces; without this a Namespace delivered by a
 	// ManifestWork never goes away and the ManifestWork's deletion never completes.
-	kcm, err := e.StartControllerManager(cp, false, "namespace", "garbagecollector")
+	kcm, err := e.StartControllerManager(cp, false, SpokeControllers...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +256,9 @@ func (s *Spoke) StartRegistrationAgent(bootstrapKubeconfig []byte, agentID, secr
 }
 
 // StartWorkAgent runs OCM's work agent for this WEC, reading ManifestWorks from the hub with the
-// hub kubeconfig the registration agent wrote; it waits for that file first.
+// hub kubeconfig the registration agent wrote; it waits for that file first. The agent runs with
+// the alpha feature gate RawFeedbackJsonString (objects and lists come back as JSON through
+// feedback rules) and a [StatusSyncInterval] status sync period.
 func (s *Spoke) StartWorkAgent(ctx context.Context, reg *RegistrationAgent) (*Process, error) {
 	err := s.env.Eventually(ctx, s.Name+" hub kubeconfig", 3*time.Minute, 200*time.Millisecond, func(context.Context) (bool, error) {
 		_, err := os.Stat(reg.HubKubeconfig())
@@ -266,6 +279,7 @@ func (s *Spoke) StartWorkAgent(ctx context.Context, reg *RegistrationAgent) (*Pr
 		"--workload-source-config", reg.HubKubeconfig(),
 		"--namespace", AgentNamespace,
 		"--disable-leader-election",
-		"--status-sync-interval", "5s",
+		"--status-sync-interval", StatusSyncInterval.String(),
+		"--feature-gates", "RawFeedbackJsonString=true",
 		"--listen", "127.0.0.1:"+strconv.Itoa(listen))
 }

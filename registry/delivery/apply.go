@@ -56,6 +56,9 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 		current[i] = &list.Items[i]
 	}
 	cur := d.parseCurrent(key, current)
+	if err := d.setStatusModes(items, cur); err != nil {
+		return rep, err
+	}
 
 	refused := d.shrinkGuard(wec, key, items, cur, opts)
 	if refused != nil {

@@ -20,9 +20,14 @@ type Options struct {
 	// NamePrefix starts every ManifestWork name; empty means [DefaultNamePrefix]. It must be a
 	// DNS label of at most 20 characters.
 	NamePrefix string
-	// Mapper, when set, maps kinds to resources for create-only manifest configs; otherwise the
-	// resource is guessed the way Kubernetes pluralizes kinds (Deployment → deployments).
+	// Mapper, when set, maps kinds to resources for manifest configs. Without it (and without
+	// Resources) a create-only config guesses the resource the way Kubernetes pluralizes kinds
+	// (Deployment → deployments), and a status request is an error.
 	Mapper meta.RESTMapper
+	// Resources, when set, maps kinds to resources and takes precedence over Mapper; pass the
+	// assembly's mapper (engine.Engine.Mapper) so feedback rules name the resource the work
+	// agent will report.
+	Resources ResourceMapper
 	// DeleteOption, when set, is copied into every ManifestWork (OCM's default is Foreground).
 	DeleteOption *workv1.DeleteOption
 	// MoveTimeout bounds how long one Apply waits for the work agent to report the receiving

@@ -79,6 +79,29 @@
 // strategy in the ManifestWork that carries it: the work agent creates it on the WEC and never
 // updates it afterwards (it still records ownership, so a create-only object moves safely).
 //
+// # Returned status
+//
+// An [Object] with a [StatusRequest] gets a manifestConfigs entry (shared with CreateOnly's)
+// whose JSONPaths feedback rule [StatusRuleName] asks the work agent for the object's whole
+// `.status`. The entry names the object by group, resource, namespace and name, the resource
+// coming from [Options.Resources] (pass the engine's mapper) or [Options.Mapper] — never a
+// guessed plural, since a wrong one silently matches nothing — so a status request without
+// either is an error. The agent returns objects and lists only when it runs with the alpha
+// feature gate RawFeedbackJsonString=true (off by default), and refuses any value over 1,024
+// bytes (its --max-json-raw-length, which the hub's CRD also enforces: never raise it).
+//
+// When the pair's current ManifestWorks show that the agent could not return the whole
+// value (no value, and its StatusFeedbackSynced condition False), the next Plan or Apply asks
+// for each top-level field of `.status` as its own rule ("status.<field>"): the fields of
+// [StatusRequest.Fields] (the caller passes those of the last value it read), the kind's
+// known fields ([KnownStatusFields]) and the fields already requested. An object asked field
+// by field stays so. Package registry/returned reassembles the fields; a field that alone is
+// too large is reported there.
+//
+// Rules may rename an object per WEC: each ManifestWork records, in [StatusSourcesAnnotation],
+// the source identity ([StatusRequest.Source]) of every renamed object wanting status, so
+// returned status is matched to the source object; the record is part of the content hash.
+//
 // # Status and logging
 //
 // [Deliverer.Status] reads the pair's ManifestWorks back and reports, per ManifestWork, the

@@ -34,6 +34,9 @@ type holding struct {
 	holders map[transform.ObjectRef][]string
 	// old is each object as a work holds it (the first by name), to keep it unchanged.
 	old map[transform.ObjectRef]encoded
+	// statusFailed marks objects for which a work requests the whole status and the agent
+	// reported it could not return it (too large).
+	statusFailed map[transform.ObjectRef]bool
 }
 
 // parseCurrent reads what the pair's works hold. Works of other pairs, and manifests that do
@@ -44,6 +47,8 @@ func (d *Deliverer) parseCurrent(key string, current []*workv1.ManifestWork) hol
 		partOf:  map[string]int{},
 		holders: map[transform.ObjectRef][]string{},
 		old:     map[transform.ObjectRef]encoded{},
+
+		statusFailed: map[transform.ObjectRef]bool{},
 	}
 	base := d.baseName(key) + "-"
 	for _, mw := range current {
@@ -78,8 +83,29 @@ func (d *Deliverer) parseCurrent(key string, current []*workv1.ManifestWork) hol
 				h.old[e.id] = e
 			}
 		}
+		h.readFeedback(mw)
 	}
 	return h
+}
+
+// readFeedback records the objects of mw whose whole status the agent could not return.
+func (h holding) readFeedback(mw *workv1.ManifestWork) {
+	for i := range mw.Status.ResourceStatus.Manifests {
+		mc := &mw.Status.ResourceStatus.Manifests[i]
+		if !wholeStatusFailed(mc) {
+			continue
+		}
+		rm := mc.ResourceMeta
+		rid := workv1.ResourceIdentifier{Group: rm.Group, Resource: rm.Resource, Namespace: rm.Namespace, Name: rm.Name}
+		for j := range mw.Spec.ManifestConfigs {
+			if mw.Spec.ManifestConfigs[j].ResourceIdentifier != rid {
+				continue
+			}
+			if whole, _ := FeedbackRequest(&mw.Spec.ManifestConfigs[j]); whole {
+				h.statusFailed[transform.ObjectRef{Group: rm.Group, Kind: rm.Kind, Namespace: rm.Namespace, Name: rm.Name}] = true
+			}
+		}
+	}
 }
 
 // decodeHeld reads the identity of one manifest of a current work, with its create-only

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,6 +59,10 @@ type Object struct {
 	// CreateOnly asks the work agent to create the object and never update it afterwards
 	// (OCM's CreateOnly update strategy).
 	CreateOnly bool
+	// Status, when set, asks the work agent to return the object's `.status` through feedback
+	// rules in the ManifestWork's manifestConfigs (see the package doc, "Returned status"). It
+	// needs [Options.Resources] or [Options.Mapper]: the resource is never guessed.
+	Status *StatusRequest
 }
 
 // encoded is one validated, encoded input object.
@@ -67,6 +72,10 @@ type encoded struct {
 	raw    []byte
 	config *workv1.ManifestConfigOption
 	size   int
+	// status is the object's status request (nil: none); resource its mapped resource when
+	// status is wanted.
+	status   *StatusRequest
+	resource string
 }
 
 // Plan returns the ManifestWorks that deliver objs to WEC wec under source key, in part order,
@@ -84,6 +93,9 @@ func (d *Deliverer) Plan(wec, key string, objs []Object, current []*workv1.Manif
 		return nil, err
 	}
 	cur := d.parseCurrent(key, current)
+	if err := d.setStatusModes(items, cur); err != nil {
+		return nil, err
+	}
 	l, err := d.pack(wec, key, items, cur)
 	if err != nil {
 		return nil, err
@@ -149,7 +161,14 @@ func (d *Deliverer) buildWork(wec, key, name string, items []encoded) (*workv1.M
 	if d.opts.DeleteOption != nil {
 		mw.Spec.DeleteOption = d.opts.DeleteOption.DeepCopy()
 	}
-	sum, err := specHash(&mw.Spec)
+	sources, err := sourcesAnnotation(items)
+	if err != nil {
+		return nil, fmt.Errorf("ManifestWork %s/%s: %w", wec, name, err)
+	}
+	if sources != "" {
+		mw.Annotations[StatusSourcesAnnotation] = sources
+	}
+	sum, err := specHash(&mw.Spec, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +216,18 @@ func (d *Deliverer) encode(o Object) (encoded, error) {
 		return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: %w", ErrInvalidObject, err)}
 	}
 	e := encoded{ref: ref, id: identity(ref), raw: raw, size: len(raw) + partOverhead}
+	if o.Status != nil {
+		if d.opts.Resources == nil && d.opts.Mapper == nil {
+			return encoded{}, &ObjectError{Object: ref, Err: fmt.Errorf("%w: status wanted but no Options.Resources or Options.Mapper to map kind %s to its resource", ErrInvalidInput, ref.Kind)}
+		}
+		resource, err := d.resourceOf(gv.WithKind(ref.Kind))
+		if err != nil {
+			return encoded{}, &ObjectError{Object: ref, Err: err}
+		}
+		req := *o.Status
+		req.Fields = slices.Clone(req.Fields)
+		e.status, e.resource = &req, resource
+	}
 	if o.CreateOnly {
 		resource, err := d.resourceOf(gv.WithKind(ref.Kind))
 		if err != nil {
@@ -220,9 +251,17 @@ func (d *Deliverer) encode(o Object) (encoded, error) {
 	return e, nil
 }
 
-// resourceOf maps a kind to its lowercase plural resource: through the RESTMapper when one is
-// configured, else by the usual English pluralization Kubernetes itself guesses with.
+// resourceOf maps a kind to its lowercase plural resource: through Options.Resources or the
+// RESTMapper when one is configured, else by the usual English pluralization Kubernetes itself
+// guesses with.
 func (d *Deliverer) resourceOf(gvk schema.GroupVersionKind) (string, error) {
+	if d.opts.Resources != nil {
+		gr, err := d.opts.Resources.ResourceFor(gvk.GroupKind())
+		if err != nil {
+			return "", fmt.Errorf("map kind %s to a resource: %w", gvk.Kind, err)
+		}
+		return gr.Resource, nil
+	}
 	if d.opts.Mapper == nil {
 		plural, _ := meta.UnsafeGuessKindToResource(gvk)
 		return plural.Resource, nil
@@ -235,11 +274,14 @@ func (d *Deliverer) resourceOf(gvk schema.GroupVersionKind) (string, error) {
 }
 
 // specHash is the SHA-256 of the spec's JSON encoding (struct fields in declaration order, map
-// keys sorted: deterministic).
-func specHash(spec *workv1.ManifestWorkSpec) (string, error) {
+// keys sorted: deterministic), followed, when not empty, by the status sources annotation.
+func specHash(spec *workv1.ManifestWorkSpec, sources string) (string, error) {
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return "", fmt.Errorf("encode ManifestWork spec: %w", err)
+	}
+	if sources != "" {
+		b = append(append(b, 0), sources...)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
