@@ -54,7 +54,7 @@ func parseConfig(fc *yaml.RNode) (*variant, error) {
 	av, _ := doc["apiVersion"].(string)
 	kind, _ := doc["kind"].(string)
 	if av != configAPIVersion || kind != configKind {
-		return nil, &configError{Err: fmt.Errorf("apiVersion %q, kind %q: want apiVersion %s, kind %s", clip(fmt.Sprint(doc["apiVersion"])), clip(fmt.Sprint(doc["kind"])), configAPIVersion, configKind)}
+		return nil, &configError{Err: fmt.Errorf("apiVersion is %s, kind is %s: want apiVersion %s, kind %s", describeValue(doc["apiVersion"]), describeValue(doc["kind"]), configAPIVersion, configKind)}
 	}
 	rawSpec, ok := doc["spec"]
 	if !ok || rawSpec == nil {

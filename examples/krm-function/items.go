@@ -63,14 +63,10 @@ func readItems(nodes []*yaml.RNode) ([]decoded, error) {
 // fileOf returns the file an item came from and its index there, as kustomize and kpt record
 // them in annotations ("" and -1 when absent).
 func fileOf(ann map[string]any) (string, int) {
+	// The framework copies the legacy config.kubernetes.io/path and index annotations to
+	// these before the function runs.
 	path, _ := ann[kioutil.PathAnnotation].(string)
-	if path == "" {
-		path, _ = ann[kioutil.LegacyPathAnnotation].(string)
-	}
-	idx, ok := ann[kioutil.IndexAnnotation].(string)
-	if !ok {
-		idx, _ = ann[kioutil.LegacyIndexAnnotation].(string)
-	}
+	idx, _ := ann[kioutil.IndexAnnotation].(string)
 	n, err := strconv.Atoi(idx)
 	if err != nil || n < 0 {
 		n = -1

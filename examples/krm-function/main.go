@@ -42,6 +42,10 @@ func (p *processor) Process(rl *framework.ResourceList) error {
 		rl.Items = nil
 		return errFailed
 	}
+	if p.rw.WrappingAPIVersion == "" {
+		// Answer in the ResourceList's version even when the input left it out.
+		p.rw.WrappingAPIVersion = kio.ResourceListAPIVersion
+	}
 	rl.Items, rl.Results = function(p.ctx, rl.Items, rl.FunctionConfig)
 	p.results = rl.Results
 	if failed(rl.Results) {
