@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,12 +45,13 @@ func decodeOutput(t *testing.T, out []byte) ([]*yaml.RNode, framework.Results) {
 // ResourceList holding no items and an error result whose message says what is wrong (and
 // the field, when there is one), and says the same on stderr.
 func TestBadInput(t *testing.T) {
-	cases := []struct {
+	type badInput struct {
 		name, input string
 		// message is part of the error result's message; field its field.path.
 		message, field string
 		reason         string
-	}{
+	}
+	cases := []badInput{
 		{name: "empty input", input: "",
 			message: "malformed ResourceList: the input is not a ResourceList", reason: "nothing on stdin"},
 		{name: "not YAML", input: "kind: ResourceList\nitems: [\n",
@@ -106,6 +108,16 @@ func TestBadInput(t *testing.T) {
 			input:   resourceList("{wec: edge-1}", edge1+"- {apiVersion: control.kubestellar.io/v1alpha1, kind: BindingPolicy, metadata: {name: p}, spec: {downsync: 3}}\n"),
 			message: "bindingpolicy p", field: "spec.downsync", reason: "placement documents are compiled strictly"},
 	}
+	bomb := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x, namespace: y}\n  bomb:\n    a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+	for i := 1; i < 9; i++ {
+		bomb += fmt.Sprintf("    a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9), ", "))
+	}
+	deep := "- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}, deep: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}\n"
+	cases = append(cases,
+		badInput{name: "alias bomb", input: resourceList("{wec: edge-1}", bomb),
+			message: "malformed ResourceList: items[0]: yaml: document contains excessive aliasing", reason: "9^9 values from 90 aliases are refused, not expanded"},
+		badInput{name: "deep nesting", input: resourceList("{wec: edge-1}", deep),
+			message: "exceeded max depth of 10000", reason: "the reader bounds nesting"})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

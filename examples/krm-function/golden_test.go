@@ -56,3 +56,15 @@ func golden(t *testing.T, path string, got []byte) {
 	require.NoError(t, err, "run go test ./examples/krm-function -run TestGolden -update to create it")
 	assert.Equal(t, string(want), string(got), "%s differs", path)
 }
+
+// TestREADMEsShowTheRealMessage checks that the message both READMEs quote for the sample's
+// failing overlay is the one the function writes.
+func TestREADMEsShowTheRealMessage(t *testing.T) {
+	stderr, err := os.ReadFile(filepath.Join("testdata", "golden", "from-kustomize-failing", "stderr.txt"))
+	require.NoError(t, err)
+	for _, readme := range []string{"README.md", filepath.Join("..", "..", "README.md")} {
+		b, err := os.ReadFile(readme)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), "```\n"+string(stderr)+"Error: couldn't execute function: exit status 1\n```\n", readme)
+	}
+}
