@@ -135,4 +135,3 @@ func copyTree(src, dst string) error {
 		return os.WriteFile(target, b, 0o644)
 	})
 }
-
