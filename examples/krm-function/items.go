@@ -9,6 +9,38 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// item is one entry of ResourceList.items, with what messages need to name it.
+type item struct {
+	// index is the position in ResourceList.items.
+	index int
+	// source names the item in messages: its file and index when kustomize or kpt says
+	// (`deploy.yaml#1`), else `items[i]`.
+	source string
+	// node is the item as read. Never modified.
+	node *yaml.RNode
+	// id is the item's apiVersion, kind, namespace and name, as far as it has them.
+	id yaml.ResourceIdentifier
+	// file and fileIndex are the item's file annotations ("" and -1 when absent).
+	file      string
+	fileIndex int
+}
+
+// describe names the item by kind, namespace and name (`Deployment shop/web`).
+func (it *item) describe() string {
+	kind := it.id.Kind
+	if kind == "" {
+		kind = "object"
+	}
+	switch {
+	case it.id.Name == "":
+		return kind + " (without metadata.name)"
+	case it.id.Namespace != "":
+		return kind + " " + it.id.Namespace + "/" + it.id.Name
+	default:
+		return kind + " " + it.id.Name
+	}
+}
+
 // decoded is an item read into the map form the engine works on.
 type decoded struct {
 	*item
