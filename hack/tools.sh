@@ -13,7 +13,7 @@
 # modules build in parallel; each `go build` builds its commands in one invocation so they share
 # work. On 2 cores a cold build (empty Go build cache) takes about 15-18 minutes on an idle
 # machine, and took 35 minutes here while other heavy jobs competed (etcd 2, OCM 12,
-# Kubernetes 35; kustomize alone 2 minutes at load 20); a fresh clone whose Go build cache is
+# Kubernetes 35; kustomize alone about 2 minutes); a fresh clone whose Go build cache is
 # warm needs about 40 seconds.
 #
 # Usage:
