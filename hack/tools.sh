@@ -5,18 +5,20 @@
 #   kube-apiserver, kube-controller-manager  k8s.io/kubernetes  (wrapper hack/tools/kube)
 #   etcd                                     go.etcd.io/etcd    (wrapper hack/tools/etcd)
 #   registration, work, registration-operator open-cluster-management.io/ocm (hack/tools/ocm)
+#   kustomize                                sigs.k8s.io/kustomize/kustomize/v5 (hack/tools/kustomize)
 #
 # Binaries are cached in the gitignored hack/bin/ as NAME-VERSION, with unversioned symlinks
 # beside them, and hack/bin/assets/ holds kube-apiserver and etcd for KUBEBUILDER_ASSETS. A
-# binary is built only when missing, so a warm run takes well under a second. The three wrapper
+# binary is built only when missing, so a warm run takes well under a second. The wrapper
 # modules build in parallel; each `go build` builds its commands in one invocation so they share
 # work. On 2 cores a cold build (empty Go build cache) takes about 15-18 minutes on an idle
 # machine, and took 35 minutes here while other heavy jobs competed (etcd 2, OCM 12,
-# Kubernetes 35); a fresh clone whose Go build cache is warm needs about 40 seconds.
+# Kubernetes 35; kustomize alone about 2 minutes); a fresh clone whose Go build cache is
+# warm needs about 40 seconds.
 #
 # Usage:
 #   hack/tools.sh                 build whatever is missing (all groups)
-#   hack/tools.sh kube etcd ocm   build only the named groups
+#   hack/tools.sh kube etcd ocm   build only the named groups (kube etcd ocm kustomize)
 #   hack/tools.sh --assets-dir    print the absolute KUBEBUILDER_ASSETS folder
 #   hack/tools.sh --bin-dir       print the absolute folder of all binaries
 #   hack/tools.sh --force ...     rebuild even when present
@@ -34,6 +36,9 @@ KUBE_MAJOR=1
 KUBE_MINOR=37
 ETCD_VERSION=v3.7.3
 OCM_VERSION=v1.0.0
+# kustomize runs the KRM function in its end-to-end test. v5.8.2 is the last release on the
+# kyaml/api v0.21.2 modules the project pins; later ones need a newer Go.
+KUSTOMIZE_VERSION=v5.8.2
 
 force=0
 groups=()
@@ -43,12 +48,12 @@ while (($#)); do
 	--bin-dir) echo "${BIN}"; exit 0 ;;
 	--force) force=1 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	kube | etcd | ocm) groups+=("$1") ;;
+	kube | etcd | ocm | kustomize) groups+=("$1") ;;
 	*) echo "tools.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-((${#groups[@]})) || groups=(kube etcd ocm)
+((${#groups[@]})) || groups=(kube etcd ocm kustomize)
 
 mkdir -p "${BIN}" "${ASSETS}" "${LOGS}"
 
@@ -75,6 +80,7 @@ group_cmds() {
 		echo "work ${OCM_VERSION} open-cluster-management.io/ocm/cmd/work"
 		echo "registration-operator ${OCM_VERSION} open-cluster-management.io/ocm/cmd/registration-operator"
 		;;
+	kustomize) echo "kustomize ${KUSTOMIZE_VERSION} sigs.k8s.io/kustomize/kustomize/v5" ;;
 	esac
 }
 
@@ -127,6 +133,7 @@ build_group() {
 		pkgbase="$(group_cmds "${group}" | awk -v n="${name}" '$1 == n { print $3 }')"
 		pkgbase="${pkgbase##*/}"
 		[[ "${pkgbase}" == v3 ]] && pkgbase=server # go.etcd.io/etcd/server/v3 builds "server"
+		[[ "${pkgbase}" == v5 ]] && pkgbase=kustomize # sigs.k8s.io/kustomize/kustomize/v5 builds "kustomize"
 		mv -f "${out}/${pkgbase}" "${BIN}/${name}-${version}"
 	done
 	rm -rf "${out}"
@@ -135,7 +142,7 @@ build_group() {
 
 link_all() {
 	local group name version pkg
-	for group in kube etcd ocm; do
+	for group in kube etcd ocm kustomize; do
 		while read -r name version pkg; do
 			if [[ -x "${BIN}/${name}-${version}" ]]; then
 				ln -sfn "${name}-${version}" "${BIN}/${name}"
