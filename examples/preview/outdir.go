@@ -94,9 +94,11 @@ func checkPrevious(dir string) error {
 		if !e.Type().IsRegular() {
 			return fmt.Errorf("holds %s, which is not a regular file: not a previous preview output, not replaced", e.Name())
 		}
-		if e.Name() == reportFile {
+		switch {
+		case e.Name() == reportFile || e.Name() == reviewJSONFile:
 			hasReport = true
-		} else if filepath.Ext(e.Name()) != ".yaml" {
+		case e.Name() == reviewHTMLFile:
+		case filepath.Ext(e.Name()) != ".yaml":
 			return fmt.Errorf("holds %s: not a previous preview output (report.json and <wec>.yaml files), not replaced", e.Name())
 		}
 	}
