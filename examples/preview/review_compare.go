@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/wecforge/wecforge/internal/workers"
 	"github.com/wecforge/wecforge/transform"
-	"github.com/wecforge/wecforge/transform/explain"
 )
 
 // sideResult is one rendered side of a review.
@@ -56,10 +54,9 @@ type reviewObject struct {
 type reviewVariant struct {
 	WECs    []string       `json:"wecs"`
 	Changes []reviewChange `json:"changes"`
-	// diff is the unified diff of the object's two results on the variant's first WEC, and
-	// explainBefore/explainAfter the render traces there (Secret values masked; HTML only).
-	diff                        string
-	explainBefore, explainAfter []string
+	// before and after are the object's two results on the variant's first WEC (nil where
+	// it is not delivered); the HTML report's drill-down shows their diff and traces.
+	before, after *pair
 }
 
 // reviewChange is one field that differs between the sides. By names who wrote the after
@@ -74,13 +71,9 @@ type reviewChange struct {
 	By     string `json:"by"`
 }
 
-// Caps of what one pair contributes, so a pathological object cannot blow up the report.
-const (
-	maxPairChanges   = 1000    // changes listed per pair; the rest are counted in a last entry
-	maxVariantDiff   = 8 << 10 // bytes of unified diff kept per variant for the HTML report
-	maxExplainLines  = 40      // trace lines kept per side and variant for the HTML report
-	explainValueRune = 72      // runes of a value an explain line shows
-)
+// maxPairChanges caps the changes listed per pair (the rest are counted in a last entry), so
+// a pathological object cannot blow up the report.
+const maxPairChanges = 1000
 
 // compare compares every (object, WEC) pair of the two sides. Objects are compared in
 // parallel; the result does not depend on the scheduling. Neither side is modified.
@@ -178,9 +171,7 @@ func compareObject(ref transform.ObjectRef, wecs []string, before, after *sideRe
 		if !ok {
 			i = len(obj.Variants)
 			index[key] = i
-			v := reviewVariant{Changes: changes}
-			v.diff, v.explainBefore, v.explainAfter = drillDown(ref, w, b, a)
-			obj.Variants = append(obj.Variants, v)
+			obj.Variants = append(obj.Variants, reviewVariant{Changes: changes, before: b, after: a})
 		}
 		obj.Variants[i].WECs = append(obj.Variants[i].WECs, w)
 	}
@@ -328,68 +319,6 @@ func under(path, ancestor string) bool {
 func maskObject(ref transform.ObjectRef, obj map[string]any) map[string]any {
 	m, _ := maskedPair(ref, obj, obj)
 	return m
-}
-
-// drillDown returns what the HTML report shows for one variant, from its first WEC: the
-// unified diff of the two results and both traces, Secret values masked, each cut to its cap.
-func drillDown(ref transform.ObjectRef, wec string, b, a *pair) (string, []string, []string) {
-	var bo, ao map[string]any
-	if b != nil && b.err == nil {
-		bo = b.res.Object.Object
-	}
-	if a != nil && a.err == nil {
-		ao = a.res.Object.Object
-	}
-	if bo != nil && ao != nil {
-		bo, ao = maskedPair(ref, bo, ao)
-	} else if bo != nil {
-		bo = maskObject(ref, bo)
-	} else if ao != nil {
-		ao = maskObject(ref, ao)
-	}
-	var diff bytes.Buffer
-	by, _ := marshalMaybe(bo)
-	ay, _ := marshalMaybe(ao)
-	_ = unifiedDiff(&diff, "before "+wec+" "+ref.String(), "after "+wec+" "+ref.String(), by, ay)
-	d := diff.String()
-	if len(d) > maxVariantDiff {
-		d = strings.ToValidUTF8(d[:maxVariantDiff], "") + fmt.Sprintf("\n… diff cut at %d bytes\n", maxVariantDiff)
-	}
-	return d, traceLines(ref, b), traceLines(ref, a)
-}
-
-func marshalMaybe(obj map[string]any) (string, error) {
-	if obj == nil {
-		return "", nil
-	}
-	y, err := marshalObject(obj)
-	return string(y), err
-}
-
-// traceLines are a pair's explain lines (or its failure), masked and capped.
-func traceLines(ref transform.ObjectRef, p *pair) []string {
-	switch {
-	case p == nil:
-		return []string{"not delivered"}
-	case p.err != nil:
-		return []string{"failed: " + failure(p.err)}
-	}
-	t := maskChanges(ref, p.res.Changes())
-	out := make([]string, 0, min(len(t), maxExplainLines)+1)
-	for i, c := range t {
-		if i == maxExplainLines {
-			out = append(out, fmt.Sprintf("… %d more changes", len(t)-i))
-			break
-		}
-		out = append(out, explain.Line(c, explain.Options{MaxValue: explainValueRune}))
-	}
-	if len(out) == 0 {
-		out = append(out, "no changes")
-	}
-	if deps := explain.Dependencies(p.res.Deps); deps != "" {
-		out = append(out, deps)
-	}
-	return out
 }
 
 // fleetNotes says how the fleets differ, if they do.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/explain"
 )
 
@@ -18,13 +19,20 @@ import (
 var reviewPage []byte
 
 // Caps of the HTML report, which must stay a page a browser opens (≤ 10 MB at 1,000 objects
-// × 1,000 WECs); review.json holds everything uncut.
+// × 1,000 WECs, whatever the change); review.json holds everything uncut.
 const (
 	htmlPageSize   = 50  // objects per page of the matrix
 	htmlMaxColumns = 8   // variant cells drawn per object before a "+N more" cell
 	htmlMaxChanges = 100 // changes per variant in the drill-down
 	htmlValueRunes = 200 // runes of a before or after value in the drill-down
 	htmlDataMarker = "{{DATA}}"
+	// htmlBudget bounds the bytes of variant data (WEC groups, changes, diffs, traces) the
+	// page embeds. It is shared equally by the changed objects, each getting at least
+	// htmlMinShare; an object's variants are taken largest first while its share lasts, the
+	// first one always (cut down to fit), the rest only counted. Beyond 2,048 changed objects
+	// the page therefore grows by at most htmlMinShare per object.
+	htmlBudget   = 8 << 20
+	htmlMinShare = 4 << 10
 )
 
 // htmlData is what the page's script reads. WEC groups are interned as index ranges into
@@ -42,6 +50,9 @@ type htmlData struct {
 type htmlObject struct {
 	Object   string        `json:"o"`
 	Variants []htmlVariant `json:"v"`
+	// MoreVariants and MoreWECs count the variants (and their WECs) left out of the page.
+	MoreVariants int `json:"mv"`
+	MoreWECs     int `json:"mw"`
 }
 
 type htmlVariant struct {
@@ -67,26 +78,38 @@ func reviewHTML(rev *review) ([]byte, error) {
 		index[w] = i
 	}
 	sets := map[string]int{}
-	opts := explain.Options{MaxValue: htmlValueRunes}
+	share := htmlMinShare
+	if n := len(rev.Objects); n > 0 {
+		share = max(htmlMinShare, htmlBudget/n)
+	}
 	for _, o := range rev.Objects {
-		ho := htmlObject{Object: o.Object, Variants: make([]htmlVariant, 0, len(o.Variants))}
-		for _, v := range o.Variants {
+		ho := htmlObject{Object: o.Object, Variants: make([]htmlVariant, 0, min(len(o.Variants), htmlMaxColumns))}
+		used := 0
+		for i, v := range o.Variants {
 			ranges := indexRanges(v.WECs, index)
 			key := fmt.Sprint(ranges)
-			set, ok := sets[key]
-			if !ok {
-				set = len(d.Sets)
+			set, known := sets[key]
+			setBytes := 0
+			if !known {
+				set, setBytes = len(d.Sets), len(key)
+			}
+			hv := htmlVariantOf(o.ref, v, set)
+			size := encodedSize(hv) + setBytes
+			if i == 0 && size > share {
+				size = shrink(&hv, share-setBytes) + setBytes
+			}
+			if i > 0 && used+size > share {
+				for _, rest := range o.Variants[i:] {
+					ho.MoreVariants++
+					ho.MoreWECs += len(rest.WECs)
+				}
+				break
+			}
+			if !known {
 				sets[key] = set
 				d.Sets = append(d.Sets, ranges)
 			}
-			hv := htmlVariant{Set: set, Changes: [][4]string{}, Diff: v.diff, ExplainBefore: nonNil(v.explainBefore), ExplainAfter: nonNil(v.explainAfter)}
-			for i, c := range v.Changes {
-				if i == htmlMaxChanges {
-					hv.More = len(v.Changes) - i
-					break
-				}
-				hv.Changes = append(hv.Changes, [4]string{c.Path, explain.Value(c.Before, opts), explain.Value(c.After, opts), c.By})
-			}
+			used += size
 			ho.Variants = append(ho.Variants, hv)
 		}
 		d.Objects = append(d.Objects, ho)
@@ -104,6 +127,55 @@ func reviewHTML(rev *review) ([]byte, error) {
 	out = append(out, reviewPage[:at]...)
 	out = append(out, js...)
 	return append(out, reviewPage[at+len(htmlDataMarker):]...), nil
+}
+
+// htmlVariantOf is one variant's cell and drill-down, uncut by the budget.
+func htmlVariantOf(ref transform.ObjectRef, v reviewVariant, set int) htmlVariant {
+	diff, eb, ea := drillDown(ref, v)
+	hv := htmlVariant{Set: set, Changes: [][4]string{}, Diff: diff, ExplainBefore: nonNil(eb), ExplainAfter: nonNil(ea)}
+	opts := explain.Options{MaxValue: htmlValueRunes}
+	for i, c := range v.Changes {
+		if i == htmlMaxChanges {
+			hv.More = len(v.Changes) - i
+			break
+		}
+		hv.Changes = append(hv.Changes, [4]string{c.Path, explain.Value(c.Before, opts), explain.Value(c.After, opts), c.By})
+	}
+	return hv
+}
+
+// shrink cuts a variant down to about limit encoded bytes: first its diff and traces go,
+// then changes from the end (one is always kept, its values cut short). It returns the new
+// encoded size.
+func shrink(hv *htmlVariant, limit int) int {
+	const cut = "cut to keep the page small: review.json has every change"
+	hv.Diff = "(" + cut + ")\n"
+	hv.ExplainBefore, hv.ExplainAfter = []string{cut}, []string{cut}
+	size := encodedSize(*hv)
+	for size > limit && len(hv.Changes) > 1 {
+		hv.Changes = hv.Changes[:len(hv.Changes)-1]
+		hv.More++
+		size = encodedSize(*hv)
+	}
+	if size > limit && len(hv.Changes) == 1 {
+		c := &hv.Changes[0]
+		for i := range c {
+			if r := []rune(c[i]); len(r) > explainValueRune {
+				c[i] = string(r[:explainValueRune-1]) + "…"
+			}
+		}
+		size = encodedSize(*hv)
+	}
+	return size
+}
+
+// encodedSize is the number of bytes v takes in the page.
+func encodedSize(v any) int {
+	js, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(js)
 }
 
 // indexRanges encodes WEC names as inclusive [from, to] ranges of their indexes, flattened:
