@@ -14,7 +14,8 @@ import (
 // (an item past the end of the shorter list is an addition or removal). Values of different
 // types, int64 and float64 included, differ. Paths are formatted like trace paths
 // (`.spec.ports[0].port`, `.metadata.labels["example.com/x"]`; `.` is the root). Neither tree
-// is modified, and the recursion is as deep as the trees (the loader bounds their depth).
+// is modified, and the recursion is as deep as the trees (rendered objects: at most
+// transform.Limits.MaxDepth, 256 by default).
 func diffValues(a, b any, emit func(path string, before, after any)) {
 	var walk func(loc jsonpath.Location, a, b any)
 	walk = func(loc jsonpath.Location, a, b any) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,14 +66,20 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// artifactDir is where the test keeps its screenshot: WECFORGE_ARTIFACTS when set, else the
-// test's artifact directory (kept with `go test -artifacts`).
+// artifactDir is where the test keeps its screenshot: WECFORGE_ARTIFACTS when set; else, with
+// `go test -artifacts`, the test's artifact directory; else a fresh directory under the system's
+// temporary directory that the test does not remove.
 func artifactDir(t *testing.T) string {
 	if dir := os.Getenv("WECFORGE_ARTIFACTS"); dir != "" {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 		return dir
 	}
-	return t.ArtifactDir()
+	if f := flag.Lookup("test.artifacts"); f != nil && f.Value.String() == "true" {
+		return t.ArtifactDir()
+	}
+	dir, err := os.MkdirTemp("", "wecforge-review-artifacts-")
+	require.NoError(t, err)
+	return dir
 }
 
 // TestE2EReportInBrowser builds the preview, reviews the demo change of testdata/review
