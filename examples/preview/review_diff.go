@@ -4,7 +4,9 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 
+	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/jsonpath"
 )
 
@@ -78,4 +80,34 @@ func diffValues(a, b any, emit func(path string, before, after any)) {
 // unchanged subtrees, which need no walk.
 func sameMap(a, b map[string]any) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// attribute names who wrote the after value at path (the last change at path, above it or
+// below it in the after trace), else `before: ` and who wrote the before value, else `input`.
+func attribute(path string, before, after transform.Trace) string {
+	if by := lastWriter(path, after); by != "" {
+		return by
+	}
+	if by := lastWriter(path, before); by != "" {
+		return "before: " + by
+	}
+	return "input"
+}
+
+func lastWriter(path string, t transform.Trace) string {
+	for i := len(t) - 1; i >= 0; i-- {
+		c := t[i]
+		if c.Kind != transform.ChangeNoop && (c.Path == path || under(path, c.Path) || under(c.Path, path)) {
+			return c.By
+		}
+	}
+	return ""
+}
+
+// under reports whether path lies strictly below ancestor.
+func under(path, ancestor string) bool {
+	if ancestor == "." {
+		return path != "."
+	}
+	return len(path) > len(ancestor) && strings.HasPrefix(path, ancestor) && (path[len(ancestor)] == '.' || path[len(ancestor)] == '[')
 }
