@@ -80,7 +80,8 @@ func checkOutDir(dir string, inputs []string) error {
 }
 
 // checkPrevious accepts an empty directory or a previous output: report.json plus regular
-// *.yaml files. Anything else may be someone's data and is not replaced.
+// *.yaml files, or a review's review.json and review.html. Anything else may be someone's data
+// and is not replaced.
 func checkPrevious(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
