@@ -28,11 +28,13 @@ const (
 	htmlValueRunes = 200 // runes of a before or after value in the drill-down
 	htmlDataMarker = "{{DATA}}"
 	// htmlBudget bounds the bytes of variant data (WEC groups, changes, diffs, traces) the
-	// page embeds. It is shared equally by the changed objects, each getting at least
-	// htmlMinShare; an object's variants are taken largest first while its share lasts, the
-	// first one always (cut down to fit), the rest only counted. Beyond 2,048 changed objects
-	// the page therefore grows by at most htmlMinShare per object.
-	htmlBudget   = 8 << 20
+	// page embeds: with the page's own ~10 kB, the WEC names and the object names it keeps
+	// the page under 10 MB (10,000,000 bytes) at 1,000 objects × 1,000 WECs. It is shared
+	// equally by the changed objects, each getting at least htmlMinShare; an object's
+	// variants are taken largest first while its share lasts, the first one always (cut down
+	// to fit), the rest only counted. Beyond 2,350 changed objects the page therefore grows
+	// by at most htmlMinShare per object.
+	htmlBudget   = 9_400_000
 	htmlMinShare = 4 << 10
 )
 

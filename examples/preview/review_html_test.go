@@ -17,8 +17,8 @@ import (
 	"github.com/wecforge/wecforge/transform"
 )
 
-// maxReviewHTML is the bound on review.html at 1,000 changed objects × 1,000 WECs.
-const maxReviewHTML = 10 << 20
+// maxReviewHTML is the bound on review.html at 1,000 changed objects × 1,000 WECs: 10 MB.
+const maxReviewHTML = 10_000_000
 
 // pageData decodes the data a review.html embeds for its script.
 func pageData(t *testing.T, page []byte) htmlData {
