@@ -51,21 +51,6 @@ func isExecutable(p string) bool {
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
-// moduleRoot walks up from the working directory to the wecforge module root.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/wecforge/wecforge\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "not inside the wecforge repository")
-		dir = parent
-	}
-}
-
 // artifactDir is where the test keeps its screenshot: WECFORGE_ARTIFACTS when set; else, with
 // `go test -artifacts`, the test's artifact directory; else a fresh directory under the system's
 // temporary directory that the test does not remove.
