@@ -162,7 +162,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		}
 	}
 	c, err := loop.New(loop.Config{
-		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
+		Kube: kube, OCM: ocm, Deliverer: deliverer, Work: work, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,

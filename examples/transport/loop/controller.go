@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/workqueue"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
@@ -29,6 +30,11 @@ type Config struct {
 	OCM  clusterclient.Interface
 	// Deliverer writes ManifestWorks on the hub.
 	Deliverer *delivery.Deliverer
+	// Work, when set, reads the hub's ManifestWorks: after a restart, an object that fails to
+	// render for a WEC keeps the version its current ManifestWork holds. Without it, such an
+	// object (failing with no last good version in memory) holds back its WEC's delivery,
+	// reported with [ErrNoLastGood].
+	Work workclient.Interface
 	// Pipeline renders every (object, WEC) pair.
 	Pipeline *transform.Pipeline
 	// Source yields the workload objects and says when they change.
@@ -118,6 +124,8 @@ type Controller struct {
 	gone map[transform.ObjectRef]time.Time
 	// wecLocks serialise the deliveries of one WEC.
 	wecLocks map[string]*sync.Mutex
+	// failing holds each WEC's pairs that fail to render, as of its last delivery.
+	failing map[string][]PairError
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -176,6 +184,7 @@ func New(cfg Config) (*Controller, error) {
 		seen:      map[transform.ObjectRef]bool{},
 		gone:      map[transform.ObjectRef]time.Time{},
 		wecLocks:  map[string]*sync.Mutex{},
+		failing:   map[string][]PairError{},
 	}
 	inv, err := registry.NewInventory(cfg.Kube, cfg.OCM, registry.InventoryOptions{
 		Handler: func(ev registry.Event) { c.queue.Add(prefixWEC + ev.Name) },

@@ -30,8 +30,12 @@
 // targets and removes them after the grace, so a WEC relabelled while the loop was down is not
 // left with orphaned works.
 //
-// A WEC with a failed pair keeps its previous ManifestWorks (leaving the object out would
-// delete it from the WEC); the error is logged and the next change renders again. Delivery
+// One object failing to render for a WEC never holds back the WEC: every other object is
+// delivered, and the failing one keeps its last good version — the renderer's, or after a
+// restart the one its current ManifestWork holds (read through [Config.Work]) — until it
+// renders again. The failures are in [Controller.Errors], the log and the metrics. A source
+// update that changes only what the WEC-independent stages remove (status, resourceVersion,
+// managedFields) renders nothing. Delivery
 // errors (a hub timing out mid-move, a WEC namespace missing) are retried with backoff.
 // Nothing is delivered before the inventory and the source have both listed everything.
 // Deliveries run for [Config.Workers] WECs at a time; the writes of one WEC never overlap, so

@@ -53,6 +53,7 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 		return err
 	}
 	c.setDelivered(name, false)
+	c.setFailing(name, nil)
 	c.stay(name)
 	c.shrunk(name)
 	c.cfg.Log.Info("WEC no longer targeted: works deleted", "wec", name, "deleted", rep.Deleted,
