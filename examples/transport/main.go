@@ -17,7 +17,9 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -49,6 +51,9 @@ type flags struct {
 	moveTimeout      time.Duration
 	workers          int
 	metricsAddr      string
+	placement        string
+	rediscover       time.Duration
+	set              map[string]bool // flags given on the command line
 }
 
 func main() {
@@ -69,7 +74,11 @@ func main() {
 	fs.DurationVar(&f.moveTimeout, "move-timeout", delivery.DefaultMoveTimeout, "how long to wait for the work agent to apply the receiving ManifestWork of a moving object")
 	fs.IntVar(&f.workers, "workers", loop.DefaultWorkers, "WECs delivered at once")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "address serving Prometheus metrics on /metrics, e.g. :8080 (empty: no metrics)")
+	fs.StringVar(&f.placement, "placement", string(loop.PlacementSelector), "how objects are placed on WECs: selector (every object to every WEC matching --clusters), policies (BindingPolicies resolved here) or bindings (KubeStellar's Bindings)")
+	fs.DurationVar(&f.rediscover, "rediscover", loop.DefaultRediscover, "policies and bindings modes: how often the source API server's resources are discovered again (new CRDs)")
 	_ = fs.Parse(os.Args[1:])
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 
 	log := funcr.New(func(prefix, args string) {
 		fmt.Fprintln(os.Stderr, prefix, args)
@@ -105,12 +114,27 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
+	mode, err := loop.ParsePlacementMode(f.placement)
+	if err != nil {
+		return fmt.Errorf("--placement: %w", err)
+	}
+	placing := mode != loop.PlacementSelector
+	if placing && f.sourceKubeconfig == "" {
+		return fmt.Errorf("--placement=%s reads BindingPolicies or Bindings and the objects they select from a source API server: give --source-kubeconfig", mode)
+	}
+	if placing && (f.set["source-namespace"] || f.set["source-resources"]) {
+		return fmt.Errorf("--placement=%s watches every resource the placement documents can select, across namespaces: --source-namespace and --source-resources apply to --placement=selector only", mode)
+	}
 	configDocs, readWarnings, err := loop.ReadObjects(f.configs...)
 	for _, w := range readWarnings {
 		log.Info("configuration file warning", "warning", w.String())
 	}
 	if err != nil {
 		return err
+	}
+	var placementDocs []*unstructured.Unstructured
+	if placing {
+		configDocs, placementDocs = loop.SplitPlacement(configDocs)
 	}
 	pipeline, warnings, err := loop.BuildPipeline(configDocs)
 	if err != nil {
@@ -139,11 +163,23 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		if err != nil {
 			return err
 		}
-		gvrs, err := loop.ParseResources(f.sourceResources)
-		if err != nil {
-			return err
+		if placing {
+			disc, err := discovery.NewDiscoveryClientForConfig(src)
+			if err != nil {
+				return err
+			}
+			d, err := loop.NewDiscovered(dyn, disc, mode, placementDocs, f.rediscover)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, d)
+		} else {
+			gvrs, err := loop.ParseResources(f.sourceResources)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, loop.NewCluster(dyn, f.sourceNamespace, gvrs))
 		}
-		sources = append(sources, loop.NewCluster(dyn, f.sourceNamespace, gvrs))
 	}
 	selector, err := labels.Parse(f.clusters)
 	if err != nil {
@@ -166,7 +202,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
-		Metrics: metrics,
+		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs,
 	})
 	if err != nil {
 		if ln != nil {

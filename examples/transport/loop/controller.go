@@ -19,6 +19,7 @@ import (
 
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/fleet"
 )
@@ -60,6 +61,15 @@ type Config struct {
 	// Workers is the number of WECs delivered at once (writes within one WEC stay ordered);
 	// zero means [DefaultWorkers].
 	Workers int
+	// Placement is how objects are placed on WECs; zero is [PlacementSelector]. In the
+	// policies and bindings modes the placement documents are PlacementDocuments and the
+	// BindingPolicies (or Bindings) among the Source's objects, and Clusters, when set,
+	// further restricts the WECs.
+	Placement PlacementMode
+	// PlacementDocuments are BindingPolicies and Bindings from configuration files, read only
+	// in the policies and bindings modes (each mode reads its own kind). A name also defined
+	// on the source is a configuration error; the file's document is used.
+	PlacementDocuments []*unstructured.Unstructured
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics
@@ -126,6 +136,16 @@ type Controller struct {
 	wecLocks map[string]*sync.Mutex
 	// failing holds each WEC's pairs that fail to render, as of its last delivery.
 	failing map[string][]PairError
+	// placedSet is what the last placement sent to each WEC; unplaced holds, per WEC, the
+	// objects a placement change removed from it, with when (an observed cause).
+	placedSet map[string]map[placement.Key]bool
+	unplaced  map[string]map[placement.Key]time.Time
+
+	// placeMu serialises placements; placeObjs are the objects of the last one, placeErrs its
+	// problems.
+	placeMu   sync.Mutex
+	placeObjs []*unstructured.Unstructured
+	placeErrs []error
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -160,6 +180,11 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.RelabelGrace < 0 || cfg.ShrinkConfirmAfter < 0 || cfg.Workers < 0 {
 		return nil, errors.New("transport: RelabelGrace, ShrinkConfirmAfter and Workers must not be negative")
 	}
+	mode, err := ParsePlacementMode(string(cfg.Placement))
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	cfg.Placement = mode
 	if cfg.Clusters == nil {
 		cfg.Clusters = labels.Everything()
 	}
@@ -185,6 +210,12 @@ func New(cfg Config) (*Controller, error) {
 		gone:      map[transform.ObjectRef]time.Time{},
 		wecLocks:  map[string]*sync.Mutex{},
 		failing:   map[string][]PairError{},
+		placedSet: map[string]map[placement.Key]bool{},
+		unplaced:  map[string]map[placement.Key]time.Time{},
+	}
+	if c.placing() {
+		// Nothing is placed before the first placement.
+		c.renderer.SetPlacement(context.Background(), func(string, transform.ObjectRef) bool { return false })
 	}
 	inv, err := registry.NewInventory(cfg.Kube, cfg.OCM, registry.InventoryOptions{
 		Handler: func(ev registry.Event) { c.queue.Add(prefixWEC + ev.Name) },

@@ -17,6 +17,18 @@
 //   - a WEC that stops matching the cluster selector, or disappears, loses its ManifestWorks
 //     once that has lasted [Config.RelabelGrace]; a WEC back within it keeps them untouched.
 //
+// # Placement modes
+//
+// [Config.Placement] chooses who decides which objects each WEC receives: [PlacementSelector]
+// (every object to every WEC matching [Config.Clusters]), [PlacementPolicies] (the loop resolves
+// KubeStellar BindingPolicies, from [Config.PlacementDocuments] and the source) or
+// [PlacementBindings] (it reads KubeStellar's Bindings). The mode never switches by what
+// exists: without any policy nothing is delivered. Only placed pairs are rendered; a placement
+// change renders exactly the pairs it adds and removes the ones it drops at once (an observed
+// cause). [Discovered] is the source of those modes: it watches, across namespaces, every
+// resource some placement document can select (found through discovery), plus Namespaces,
+// starting and stopping informers as documents and CRDs change.
+//
 // # Deleting only with a cause
 //
 // Removing an object from a WEC's ManifestWorks deletes it from the WEC, so the loop removes

@@ -72,6 +72,15 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 			rec.Rendered += st.Rendered
 		}
 	}
+	var placed []string
+	if c.placing() {
+		pst, err := c.place(ctx, objs)
+		if err != nil {
+			return err
+		}
+		rec.Rendered += pst.Rendered
+		placed = pst.Changed
+	}
 	st, err := c.renderer.SetObjects(ctx, objs)
 	if err != nil {
 		return err
@@ -80,7 +89,7 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	c.loaded.Store(true)
 	var todo []string
 	for _, w := range c.renderer.WECs() {
-		if c.isDelivered(w) && !slices.Contains(st.Changed, w) {
+		if c.isDelivered(w) && !slices.Contains(st.Changed, w) && !slices.Contains(placed, w) {
 			continue
 		}
 		todo = append(todo, w)
@@ -121,6 +130,15 @@ func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) erro
 	if !c.loaded.Load() {
 		// Before the objects are known, delivering would empty the WEC's works.
 		return nil
+	}
+	if c.placing() {
+		// The WEC's labels may change what the policies send it.
+		pst, err := c.place(ctx, nil)
+		if err != nil {
+			return err
+		}
+		rec.Rendered += pst.Rendered
+		st.Changed = append(st.Changed, pst.Changed...)
 	}
 	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
 		return nil
