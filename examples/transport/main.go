@@ -26,6 +26,7 @@ import (
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
+	"github.com/wecforge/wecforge/examples/transport/crds"
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry/delivery"
 )
@@ -53,6 +54,7 @@ type flags struct {
 	metricsAddr      string
 	placement        string
 	rediscover       time.Duration
+	installCRDs      bool
 	set              map[string]bool // flags given on the command line
 }
 
@@ -76,6 +78,7 @@ func main() {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "address serving Prometheus metrics on /metrics, e.g. :8080 (empty: no metrics)")
 	fs.StringVar(&f.placement, "placement", string(loop.PlacementSelector), "how objects are placed on WECs: selector (every object to every WEC matching --clusters), policies (BindingPolicies resolved here) or bindings (KubeStellar's Bindings)")
 	fs.DurationVar(&f.rediscover, "rediscover", loop.DefaultRediscover, "policies and bindings modes: how often the source API server's resources are discovered again (new CRDs)")
+	fs.BoolVar(&f.installCRDs, "install-crds", false, "install the shipped CRDs (BindingPolicy, Binding, CustomTransform, CustomizationRule) on the source API server; a CRD of the same name the transport did not create is left alone")
 	_ = fs.Parse(os.Args[1:])
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
@@ -94,6 +97,9 @@ func main() {
 func run(ctx context.Context, f flags, log logr.Logger) error {
 	if f.hubKubeconfig == "" {
 		return errors.New("--hub-kubeconfig is required")
+	}
+	if f.installCRDs && f.sourceKubeconfig == "" {
+		return errors.New("--install-crds installs on the source API server: give --source-kubeconfig")
 	}
 	if len(f.files) == 0 && f.sourceKubeconfig == "" {
 		return errors.New("give workload files (-f) and/or a source API server (--source-kubeconfig)")
@@ -162,6 +168,14 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		dyn, err := dynamic.NewForConfig(src)
 		if err != nil {
 			return err
+		}
+		if f.installCRDs {
+			res, err := crds.Install(ctx, dyn)
+			log.Info("CRDs installed on the source API server", "created", res.Created, "updated", res.Updated,
+				"unchanged", res.Unchanged, "notOursLeftAlone", res.NotOurs)
+			if err != nil {
+				return fmt.Errorf("--install-crds: %w", err)
+			}
 		}
 		if placing {
 			disc, err := discovery.NewDiscoveryClientForConfig(src)
