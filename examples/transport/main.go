@@ -150,6 +150,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		log.Info("configuration warning", "warning", w)
 	}
 	var sources loop.Sources
+	var sourceStatus dynamic.Interface
 	if len(f.files) > 0 {
 		objs, readWarnings, err := loop.ReadObjects(f.files...)
 		for _, w := range readWarnings {
@@ -182,6 +183,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 			if err != nil {
 				return err
 			}
+			sourceStatus = dyn
 			d, err := loop.NewDiscovered(dyn, disc, mode, placementDocs, f.rediscover)
 			if err != nil {
 				return err
@@ -216,7 +218,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
-		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs,
+		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs, SourceStatus: sourceStatus,
 	})
 	if err != nil {
 		if ln != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/workqueue"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
@@ -70,6 +71,10 @@ type Config struct {
 	// in the policies and bindings modes (each mode reads its own kind). A name also defined
 	// on the source is a configuration error; the file's document is used.
 	PlacementDocuments []*unstructured.Unstructured
+	// SourceStatus, when set in the policies and bindings modes, writes the status of the
+	// placement documents on the source API server: each BindingPolicy's errors, warnings and
+	// observedGeneration (policies mode), or only Binding.status.errors (bindings mode).
+	SourceStatus dynamic.Interface
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics

@@ -58,6 +58,7 @@ type Discovered struct {
 	changed func()
 	trigger chan struct{}
 	runCtx  context.Context
+	served  []schema.GroupResource // every listable, watchable resource discovery listed last
 }
 
 type watcher struct {
@@ -121,6 +122,19 @@ func (d *Discovered) Resource(gk schema.GroupKind) (schema.GroupResource, bool) 
 	defer d.mu.Unlock()
 	gr, ok := d.byKind[gk]
 	return gr, ok
+}
+
+// Serves reports whether discovery lists resource (in group, or in any group when anyGroup)
+// among the resources the source could watch; it answers placement's [KnownResources] question.
+func (d *Discovered) Serves(group string, anyGroup bool, resource string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, gr := range d.served {
+		if gr.Resource == resource && (anyGroup || gr.Group == group) {
+			return true
+		}
+	}
+	return false
 }
 
 // Watched returns the watched resources, sorted.
@@ -196,6 +210,7 @@ func (d *Discovered) reconcile(ctx context.Context) (bool, error) {
 	policies, bindings := d.documents()
 	want := map[schema.GroupVersionResource]bool{}
 	kinds := map[schema.GroupKind]schema.GroupResource{}
+	var served []schema.GroupResource
 	for _, l := range lists {
 		gv, err := schema.ParseGroupVersion(l.GroupVersion)
 		if err != nil {
@@ -207,6 +222,7 @@ func (d *Discovered) reconcile(ctx context.Context) (bool, error) {
 			}
 			gvr := gv.WithResource(r.Name)
 			gr := gvr.GroupResource()
+			served = append(served, gr)
 			always := gvr == namespacesResource || gr == d.control || gr == crdsGroupResource
 			if _, never := placement.NeverDelivered(gr.Group, gr.Resource); never && !always {
 				continue
@@ -220,6 +236,7 @@ func (d *Discovered) reconcile(ctx context.Context) (bool, error) {
 		}
 	}
 	d.mu.Lock()
+	d.served = served
 	var start []schema.GroupVersionResource
 	changed := false
 	for gvr, w := range d.watched {

@@ -26,6 +26,12 @@ type ResourceSource interface {
 	Resource(gk schema.GroupKind) (schema.GroupResource, bool)
 }
 
+// KnownResources is implemented by sources that know which resources the API server serves;
+// placement then warns about a policy naming a resource it does not serve (yet).
+type KnownResources interface {
+	Serves(group string, anyGroup bool, resource string) bool
+}
+
 // DocumentError is a placement document the transport cannot use; it is left out (it binds
 // nothing) and everything else is placed.
 type DocumentError struct {
@@ -95,9 +101,15 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 			in.Clusters = append(in.Clusters, placement.Cluster{Name: w.Name(), Labels: w.Labels()})
 		}
 	}
+	if ks, ok := c.cfg.Source.(KnownResources); ok {
+		in.KnownResource = ks.Serves
+	}
 	r, err := placement.Evaluate(in)
 	if err != nil {
 		return fleet.Stats{}, fmt.Errorf("placement: %w", err)
+	}
+	if err := c.writeStatus(ctx, objs, errs, r); err != nil {
+		c.cfg.Log.Error(err, "placement document status")
 	}
 	next := map[string]map[placement.Key]bool{}
 	for _, cl := range in.Clusters {

@@ -7,8 +7,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 )
 
 // policy is a BindingPolicy sending the ConfigMaps named names to the WECs labelled name=wec.
@@ -109,4 +112,39 @@ func TestSplitPlacement(t *testing.T) {
 	rest, docs := SplitPlacement([]*unstructured.Unstructured{crd, p, foreign})
 	assert.Equal(t, []*unstructured.Unstructured{crd, foreign}, rest, "a BindingPolicy of another group is not KubeStellar's")
 	assert.Equal(t, []*unstructured.Unstructured{p}, docs)
+}
+
+// TestLoopPolicyStatus: an invalid BindingPolicy is skipped with its status saying why while
+// the valid one places; each live policy's status gets observedGeneration, and a policy that
+// selects no WEC gets a warning.
+func TestLoopPolicyStatus(t *testing.T) {
+	good, bad, lonely := policy("good", "east1", "a"), policy("bad", "east1", "b"), policy("lonely", "nowhere", "b")
+	bad.Object["spec"].(map[string]any)["downsync"] = []any{map[string]any{"objectSelector": map[string]any{}}}
+	for _, p := range []*unstructured.Unstructured{good, bad, lonely} {
+		p.SetGeneration(3)
+	}
+	status := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{bindingPoliciesResource: "BindingPolicyList"}, good.DeepCopy(), bad.DeepCopy(), lonely.DeepCopy())
+	clusters := []runtime.Object{mc("east1", map[string]string{"region": "east", "name": "east1"})}
+	h := startLoop(t, Config{Placement: PlacementPolicies, SourceStatus: status}, clusters, nil,
+		newSource(cm("a"), cm("b"), good, bad, lonely))
+	eventually(t, "a on east1", func() bool { return assert.ObjectsAreEqual([]string{"a"}, h.objects(t, "east1")) })
+	get := func(name string) map[string]any {
+		u, err := status.Resource(bindingPoliciesResource).Get(t.Context(), name, metav1.GetOptions{})
+		require.NoError(t, err)
+		st, _ := u.Object["status"].(map[string]any)
+		return st
+	}
+	eventually(t, "statuses written", func() bool { return get("bad") != nil && get("good") != nil && get("lonely") != nil })
+	errs, _, _ := unstructured.NestedStringSlice(get("bad"), "errors")
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "objectSelector")
+	for _, n := range []string{"good", "lonely"} {
+		errs, _, _ := unstructured.NestedStringSlice(get(n), "errors")
+		assert.Empty(t, errs, n)
+		gen, _, _ := unstructured.NestedInt64(get(n), "observedGeneration")
+		assert.Equal(t, int64(3), gen, n)
+	}
+	warns, _, _ := unstructured.NestedStringSlice(get("lonely"), "warnings")
+	assert.NotEmpty(t, warns, "a policy selecting no WEC is warned about")
 }

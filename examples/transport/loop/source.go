@@ -217,3 +217,13 @@ func (c *Cluster) Run(ctx context.Context, changed func()) error {
 	<-ctx.Done()
 	return nil
 }
+
+// Serves reports whether some source serves the resource (see [KnownResources]).
+func (s Sources) Serves(group string, anyGroup bool, resource string) bool {
+	for _, src := range s {
+		if ks, ok := src.(KnownResources); ok && ks.Serves(group, anyGroup, resource) {
+			return true
+		}
+	}
+	return false
+}
