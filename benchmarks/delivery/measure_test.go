@@ -107,7 +107,9 @@ func TestParseFlags(t *testing.T) {
 // TestNewRecords checks that records are found again once loop.History's window slides.
 func TestNewRecords(t *testing.T) {
 	at := time.Unix(100, 0)
-	rec := func(i int) loop.Record { return loop.Record{Cause: "wec w", At: at.Add(time.Duration(i) * time.Millisecond), Writes: i} }
+	rec := func(i int) loop.Record {
+		return loop.Record{Cause: "wec w", At: at.Add(time.Duration(i) * time.Millisecond), Writes: i}
+	}
 	h := []loop.Record{rec(0), rec(1), rec(2)}
 	assert.Equal(t, 0, newRecords(h, nil))
 	last := h[1]
