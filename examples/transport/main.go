@@ -108,6 +108,9 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
+	// client-go's 5 requests/s would make a fleet-wide change take minutes per thousand WECs;
+	// delivery's defaults are measured in benchmarks/README.md (bench-delivery).
+	hub = delivery.ClientConfig(hub)
 	kube, err := kubernetes.NewForConfig(hub)
 	if err != nil {
 		return err
@@ -201,7 +204,17 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--clusters: %w", err)
 	}
-	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout})
+	// The works are read from a cache (one update per changed WEC, no list request); a stale
+	// cache only costs a conflict and a fresh read.
+	lister, err := delivery.NewCachedLister(work, 0)
+	if err != nil {
+		return err
+	}
+	go lister.Run(ctx)
+	if !lister.WaitForSync(ctx) {
+		return fmt.Errorf("the ManifestWork cache did not sync: %w", context.Cause(ctx))
+	}
+	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister})
 	if err != nil {
 		return err
 	}
