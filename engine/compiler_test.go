@@ -58,6 +58,13 @@ func TestCompilerRecompilesOnlyTheChangedRule(t *testing.T) {
 	assert.True(t, ch.Everything(), "the first compile affects everything")
 	assert.Equal(t, 100, c.RulesCompiled())
 
+	// The same documents again: the same engine, nothing compiled, nothing changed.
+	again, ch, err := c.Compile(docs)
+	require.NoError(t, err)
+	assert.Same(t, e, again)
+	assert.True(t, ch.Empty())
+	assert.Equal(t, 100, c.RulesCompiled())
+
 	// A status or resourceVersion update compiles nothing and changes nothing.
 	docs[7].Object["status"] = map[string]any{"errors": []any{}}
 	docs[7].Object["metadata"].(map[string]any)["resourceVersion"] = "12"
