@@ -66,6 +66,12 @@ type Engine struct {
 // A strict caller treats any error as fatal; a controller that must keep serving uses the
 // engine and surfaces the errors.
 func Compile(cfg Config) (*Engine, error) {
+	return compile(cfg, func(d rules.Document) (*rules.Rule, error) { return rules.CompileRule(d, cfg.RuleOptions...) })
+}
+
+// compile is [Compile] with each CustomizationRule compiled by compileRule (a [Compiler]
+// reuses the rules it compiled before).
+func compile(cfg Config, compileRule func(rules.Document) (*rules.Rule, error)) (*Engine, error) {
 	var errs []error
 	var cts, crds []*unstructured.Unstructured
 	var ctSource = map[string]string{}
@@ -73,7 +79,7 @@ func Compile(cfg Config) (*Engine, error) {
 	var policyDocs, bindingDocs, collectorDocs []Document
 	for i, d := range cfg.Documents {
 		if d.Source == "" {
-			d.Source = fmt.Sprintf("documents[%d]", i)
+			d.Source = docSource(i)
 		}
 		obj, gvk, err := withType(d.Object, d.Type)
 		if err != nil {
@@ -106,7 +112,7 @@ func Compile(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{}
 	e.mapper, errs = buildMapper(cfg.Mapper, crds, errs)
-	set, ruleErrs := compileRules(ruleDocs, cfg.RuleOptions)
+	set, ruleErrs := compileRules(ruleDocs, compileRule)
 	errs = append(errs, ruleErrs...)
 	perWEC := []transform.Stage{templates.NewExpander(cfg.TemplateLimits).Stage()}
 	if set != nil && set.Len() > 0 {
@@ -192,34 +198,40 @@ func buildMapper(extra Mappings, crds []*unstructured.Unstructured, errs []error
 	return resources.Builtin(), errs
 }
 
-// compileRules compiles every valid rule document: when some fail, the failing ones (by
-// source; each individually when sources repeat) are left out and the rest compiled again.
-// The loop runs at most once per document.
-func compileRules(docs []rules.Document, opts []rules.Option) (*rules.Set, []error) {
+// compileRules compiles each rule document once, by compileRule, and assembles the valid ones
+// into a set: an invalid document, or a later document reusing an earlier one's name, is left
+// out with its errors and never makes the others compile again.
+func compileRules(docs []rules.Document, compileRule func(rules.Document) (*rules.Rule, error)) (*rules.Set, []error) {
 	var errs []error
-	for range len(docs) + 1 {
-		set, err := rules.Compile(docs, opts...)
-		if err == nil {
-			return set, errs
-		}
-		bad := map[string]bool{}
-		for _, ce := range flattenJoin(err) {
-			var cerr *rules.CompileError
-			src := ""
-			if errors.As(ce, &cerr) {
-				src = cerr.Source
+	var rs []*rules.Rule
+	seen := map[string]string{}
+	for _, d := range docs {
+		r, err := compileRule(d)
+		if err != nil {
+			for _, ce := range flattenJoin(err) {
+				var cerr *rules.CompileError
+				src := d.Source
+				if errors.As(ce, &cerr) && cerr.Source != "" {
+					src = cerr.Source
+				}
+				errs = append(errs, &DocumentError{Source: src, Kind: rules.Kind, Name: nameOf(d.Object), Err: ce})
 			}
-			bad[src] = true
-			errs = append(errs, &DocumentError{Source: src, Kind: rules.Kind, Err: ce})
+			continue
 		}
-		kept := slices.DeleteFunc(slices.Clone(docs), func(d rules.Document) bool { return bad[d.Source] })
-		if len(kept) == len(docs) {
-			// The errors name no document (an environment problem): nothing compiles.
-			return nil, errs
+		if prev, dup := seen[r.Name()]; dup {
+			errs = append(errs, &DocumentError{Source: d.Source, Kind: rules.Kind, Name: r.Name(), Err: &rules.CompileError{
+				Source: d.Source, Rule: r.Name(), Field: "metadata.name", Err: fmt.Errorf("duplicate rule name (also defined in %s)", prev)}})
+			continue
 		}
-		docs = kept
+		seen[r.Name()] = d.Source
+		rs = append(rs, r)
 	}
-	return nil, errs
+	set, err := rules.NewSet(rs)
+	if err != nil {
+		// Only rules compiled with different options get here: an environment problem.
+		return nil, append(errs, &DocumentError{Source: "CustomizationRules", Kind: rules.Kind, Err: err})
+	}
+	return set, errs
 }
 
 // Pipeline returns the standard pipeline. It always includes KubeStellar template expansion.

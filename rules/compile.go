@@ -123,23 +123,12 @@ func (s *Set) Names() []string {
 // errors.Join of one *[CompileError] per problem, in document order, so that a user sees every
 // problem at once. docs are read, never modified or retained.
 func Compile(docs []Document, opts ...Option) (*Set, error) {
-	o := options{costLimit: DefaultCostLimit}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.costLimit == 0 {
-		o.costLimit = DefaultCostLimit
-	}
-	if o.maxPathDepth <= 0 {
-		o.maxPathDepth = DefaultMaxPathDepth
-	}
-	e, err := sharedEnvs()
+	c, err := newCompiler(opts)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{envs: e, opts: o}
 	var errs []error
-	set := &Set{costLimit: o.costLimit, adapter: e.adapter}
+	set := &Set{costLimit: c.opts.costLimit, adapter: c.envs.adapter}
 	seen := map[string]string{}
 	for _, d := range docs {
 		r, p := c.rule(d)
@@ -159,7 +148,34 @@ func Compile(docs []Document, opts ...Option) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	slices.SortStableFunc(set.rules, func(a, b *rule) int {
+	set.order()
+	return set, nil
+}
+
+// newCompiler applies the options (zero values take the defaults) and loads the shared CEL
+// environments.
+func newCompiler(opts []Option) (*compiler, error) {
+	o := options{costLimit: DefaultCostLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.costLimit == 0 {
+		o.costLimit = DefaultCostLimit
+	}
+	if o.maxPathDepth <= 0 {
+		o.maxPathDepth = DefaultMaxPathDepth
+	}
+	e, err := sharedEnvs()
+	if err != nil {
+		return nil, err
+	}
+	return &compiler{envs: e, opts: o}, nil
+}
+
+// order sorts the rules into application order (priority, then name) and computes the
+// conflict warnings.
+func (s *Set) order() {
+	slices.SortStableFunc(s.rules, func(a, b *rule) int {
 		if a.priority != b.priority {
 			if a.priority < b.priority {
 				return -1
@@ -168,8 +184,7 @@ func Compile(docs []Document, opts ...Option) (*Set, error) {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	set.warnings = conflicts(set.rules)
-	return set, nil
+	s.warnings = conflicts(s.rules)
 }
 
 // MustCompile is [Compile] that panics on error, for tests and examples.

@@ -29,6 +29,7 @@ import (
 	"github.com/wecforge/wecforge/examples/transport/crds"
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/transform"
 )
 
 type listFlag []string
@@ -145,12 +146,18 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if placing {
 		configDocs, placementDocs = loop.SplitPlacement(configDocs)
 	}
-	pipeline, warnings, err := loop.BuildPipeline(configDocs)
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		log.Info("configuration warning", "warning", w)
+	// In the policies and bindings modes the CustomTransforms and CustomizationRules are also
+	// read live from the source (loop.Config.LiveConfig); the files' documents are compiled
+	// with them.
+	var pipeline *transform.Pipeline
+	if !placing {
+		var warnings []string
+		if pipeline, warnings, err = loop.BuildPipeline(configDocs); err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			log.Info("configuration warning", "warning", w)
+		}
 	}
 	var sources loop.Sources
 	var sourceStatus dynamic.Interface
@@ -191,6 +198,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 			if err != nil {
 				return err
 			}
+			d.WatchConfiguration()
 			sources = append(sources, d)
 		} else {
 			gvrs, err := loop.ParseResources(f.sourceResources)
@@ -232,6 +240,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
 		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs, SourceStatus: sourceStatus,
+		LiveConfig: placing, ConfigDocuments: configDocs,
 	})
 	if err != nil {
 		if ln != nil {

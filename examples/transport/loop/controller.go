@@ -75,6 +75,17 @@ type Config struct {
 	// placement documents on the source API server: each BindingPolicy's errors, warnings and
 	// observedGeneration (policies mode), or only Binding.status.errors (bindings mode).
 	SourceStatus dynamic.Interface
+	// LiveConfig makes the pipeline live: it is compiled from ConfigDocuments and the
+	// CustomTransforms and CustomizationRules among the Source's objects (never delivered
+	// then), again whenever they change, and only the objects a change can affect are
+	// rendered again. A CustomTransform or CustomizationRule name defined in both is a
+	// configuration error ([ErrDefinedTwice]; the file's document is used). With SourceStatus,
+	// each live document's status gets its errors and observedGeneration. Pipeline is then
+	// ignored.
+	LiveConfig bool
+	// ConfigDocuments are the CustomTransforms, CustomizationRules and CRDs from configuration
+	// files, read only with LiveConfig; New fails when one is invalid.
+	ConfigDocuments []*unstructured.Unstructured
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics
@@ -153,6 +164,9 @@ type Controller struct {
 	placeMu   sync.Mutex
 	placeObjs []*unstructured.Unstructured
 	placeErrs []error
+
+	// live is the live pipeline's state (liveconfig.go); nil without Config.LiveConfig.
+	live *liveConfig
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -174,6 +188,14 @@ func New(cfg Config) (*Controller, error) {
 	var errs []error
 	if cfg.Kube == nil || cfg.OCM == nil {
 		errs = append(errs, errors.New("hub clients are required"))
+	}
+	var live *liveConfig
+	if cfg.LiveConfig {
+		lc, e, err := newLiveConfig(cfg.ConfigDocuments)
+		if err != nil {
+			return nil, fmt.Errorf("transport: configuration files: %w", err)
+		}
+		live, cfg.Pipeline = lc, e.Pipeline()
 	}
 	if cfg.Deliverer == nil || cfg.Pipeline == nil || cfg.Source == nil {
 		errs = append(errs, errors.New("deliverer, pipeline and source are required"))
@@ -219,6 +241,7 @@ func New(cfg Config) (*Controller, error) {
 		failing:   map[string][]PairError{},
 		placedSet: map[string]map[placement.Key]bool{},
 		unplaced:  map[string]map[placement.Key]time.Time{},
+		live:      live,
 	}
 	if c.placing() {
 		// Nothing is placed before the first placement.

@@ -59,6 +59,7 @@ type Discovered struct {
 	trigger chan struct{}
 	runCtx  context.Context
 	served  []schema.GroupResource // every listable, watchable resource discovery listed last
+	config  bool                   // also watch CustomTransforms and CustomizationRules
 }
 
 type watcher struct {
@@ -85,6 +86,24 @@ func NewDiscovered(client dynamic.Interface, disc Discoverer, mode PlacementMode
 		d.rediscover = DefaultRediscover
 	}
 	return d, nil
+}
+
+// WatchConfiguration makes the source also watch CustomTransforms and CustomizationRules
+// (when the API server serves them), for a controller with Config.LiveConfig. Call it before
+// Run.
+func (d *Discovered) WatchConfiguration() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.config = true
+}
+
+// watchesConfig reports whether gr is a configuration resource the source watches; callers
+// must not hold d.mu.
+func (d *Discovered) watchesConfig(gr schema.GroupResource) bool {
+	d.mu.Lock()
+	on := d.config
+	d.mu.Unlock()
+	return on && (gr == customTransformsResource.GroupResource() || gr == customizationRulesResource.GroupResource())
 }
 
 // Objects returns copies of every watched object, sorted by resource, namespace and name. It
@@ -223,7 +242,7 @@ func (d *Discovered) reconcile(ctx context.Context) (bool, error) {
 			gvr := gv.WithResource(r.Name)
 			gr := gvr.GroupResource()
 			served = append(served, gr)
-			always := gvr == namespacesResource || gr == d.control || gr == crdsGroupResource
+			always := gvr == namespacesResource || gr == d.control || gr == crdsGroupResource || d.watchesConfig(gr)
 			if _, never := placement.NeverDelivered(gr.Group, gr.Resource); never && !always {
 				continue
 			}

@@ -29,6 +29,14 @@
 // resource some placement document can select (found through discovery), plus Namespaces,
 // starting and stopping informers as documents and CRDs change.
 //
+// # Live configuration
+//
+// With [Config.LiveConfig] the CustomTransforms and CustomizationRules among the source's
+// objects ([Discovered.WatchConfiguration]) are compiled with [Config.ConfigDocuments] on every
+// source change; only changed rules are compiled again and only the objects a change can affect
+// are rendered again. Each live document's status says whether it applies
+// ([Controller.ConfigErrors]).
+//
 // # Deleting only with a cause
 //
 // Removing an object from a WEC's ManifestWorks deletes it from the WEC, so the loop removes

@@ -97,8 +97,9 @@ func (e *DocumentError) Error() string {
 // Unwrap returns the cause.
 func (e *DocumentError) Unwrap() error { return e.Err }
 
-// ErrDefinedTwice marks a placement document defined both in the configuration files and on
-// the source API server: a configuration error; the file's document is used.
+// ErrDefinedTwice marks a placement document, CustomTransform or CustomizationRule defined both
+// in the configuration files and on the source API server: a configuration error; the file's
+// document is used.
 var ErrDefinedTwice = errors.New("defined both in a configuration file and on the source API server")
 
 // PlacementErrors returns the placement documents left out at the last placement, and the

@@ -64,6 +64,12 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	if err != nil {
 		return err
 	}
+	var reconfigured []string
+	if c.live != nil {
+		if objs, reconfigured, err = c.applyConfig(ctx, objs, rec); err != nil {
+			return err
+		}
+	}
 	c.observe(objs)
 	// Make sure every target WEC is known to the renderer before the first delivery.
 	for _, w := range c.inv.List() {
@@ -88,7 +94,7 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	rec.Rendered += st.Rendered
 	c.loaded.Store(true)
 	changed := make(map[string]bool, len(st.Changed)+len(placed))
-	for _, w := range slices.Concat(st.Changed, placed) {
+	for _, w := range slices.Concat(st.Changed, placed, reconfigured) {
 		changed[w] = true
 	}
 	var todo []string
