@@ -91,6 +91,14 @@ func (f *feedbackState) setWork(w workKey, rs []returned.Returned) (changed, red
 			}
 			continue
 		}
+		var tl *returned.TooLargeError
+		whole := errors.As(eff.Err, &tl) && len(tl.Fields) == 0
+		if eff.Err != nil && !eff.Reported && had && old.Reported {
+			// The WEC could not return the status (too large as a whole, say, until the
+			// pair is asked field by field): the last status read stands, rather than a
+			// cleared one for the round trip — two writes that carry nothing new.
+			eff.Reported, eff.Status, eff.LastUpdated = true, old.Status, old.LastUpdated
+		}
 		f.effective[k] = eff
 		if f.byRef[k.ref] == nil {
 			f.byRef[k.ref] = map[string]bool{}
@@ -99,8 +107,6 @@ func (f *feedbackState) setWork(w workKey, rs []returned.Returned) (changed, red
 		if len(eff.Status) > 0 {
 			f.fields[k] = slices.Sorted(maps.Keys(eff.Status))
 		}
-		var tl *returned.TooLargeError
-		whole := errors.As(eff.Err, &tl) && len(tl.Fields) == 0
 		if whole && !f.tooLarge[k] {
 			redeliver = append(redeliver, k)
 		}
