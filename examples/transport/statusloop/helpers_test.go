@@ -184,13 +184,23 @@ func (f *fixture) waitCombined(name string, wecs, sum int) {
 	f.settle()
 }
 
-// work returns the one ManifestWork delivering name to wec.
+// work returns the ManifestWork delivering Deployment name to wec.
 func (f *fixture) work(wec, name string) *workv1.ManifestWork {
 	f.t.Helper()
 	list, err := f.works.WorkV1().ManifestWorks(wec).List(f.ctx, metav1.ListOptions{})
 	require.NoError(f.t, err)
-	require.Len(f.t, list.Items, 1, "one work per WEC in these tests")
-	return &list.Items[0]
+	for i := range list.Items {
+		for _, m := range list.Items[i].Spec.Workload.Manifests {
+			var obj struct {
+				Metadata struct{ Name string } `json:"metadata"`
+			}
+			if json.Unmarshal(m.Raw, &obj) == nil && obj.Metadata.Name == name {
+				return &list.Items[i]
+			}
+		}
+	}
+	require.FailNow(f.t, "no ManifestWork delivers "+name+" to "+wec)
+	return nil
 }
 
 // report plays the work agent: Deployment name on wec reports values with the feedback
