@@ -269,9 +269,14 @@ func (c *Controller) DeletePlacement(ref transform.ObjectRef) {
 		delete(c.placed, ref)
 		c.combiner.DeleteObject(pl.key)
 	}
+	// Both what was written and what may be being written now: a CombinedStatus write in
+	// flight is followed by its delete.
 	var policies []string
+	if pl != nil {
+		policies = pl.policyNames()
+	}
 	for k := range c.written {
-		if k.ref == ref {
+		if k.ref == ref && !slices.Contains(policies, k.policy) {
 			policies = append(policies, k.policy)
 		}
 	}
