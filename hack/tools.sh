@@ -7,6 +7,10 @@
 #   registration, work, registration-operator open-cluster-management.io/ocm (hack/tools/ocm)
 #   kustomize                                sigs.k8s.io/kustomize/kustomize/v5 (hack/tools/kustomize)
 #
+# and makes sure a Chromium is present for the browser test (group chromium): one found on PATH,
+# else, when running as root with apt-get (as CI does), Debian's `chromium` package; either
+# way it is linked as hack/bin/chromium.
+#
 # Binaries are cached in the gitignored hack/bin/ as NAME-VERSION, with unversioned symlinks
 # beside them, and hack/bin/assets/ holds kube-apiserver and etcd for KUBEBUILDER_ASSETS. A
 # binary is built only when missing, so a warm run takes well under a second. The wrapper
@@ -18,7 +22,8 @@
 #
 # Usage:
 #   hack/tools.sh                 build whatever is missing (all groups)
-#   hack/tools.sh kube etcd ocm   build only the named groups (kube etcd ocm kustomize)
+#   hack/tools.sh kube etcd ocm   build only the named groups (kube etcd ocm kustomize chromium;
+#                                 chromium: only the browser)
 #   hack/tools.sh --assets-dir    print the absolute KUBEBUILDER_ASSETS folder
 #   hack/tools.sh --bin-dir       print the absolute folder of all binaries
 #   hack/tools.sh --force ...     rebuild even when present
@@ -48,12 +53,12 @@ while (($#)); do
 	--bin-dir) echo "${BIN}"; exit 0 ;;
 	--force) force=1 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	kube | etcd | ocm | kustomize) groups+=("$1") ;;
+	kube | etcd | ocm | kustomize | chromium) groups+=("$1") ;;
 	*) echo "tools.sh: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-((${#groups[@]})) || groups=(kube etcd ocm kustomize)
+((${#groups[@]})) || groups=(kube etcd ocm kustomize chromium)
 
 mkdir -p "${BIN}" "${ASSETS}" "${LOGS}"
 
@@ -156,10 +161,42 @@ link_all() {
 	return 0
 }
 
+# --- chromium: the browser TestE2EReportInBrowser drives. A distribution package, not built
+# from source; nothing here is versioned, the test needs any recent headless Chromium. ---
+# ensure_chromium links hack/bin/chromium to the first Chromium on PATH, installing Debian's
+# package with apt-get first when there is none and the script runs as root.
+ensure_chromium() {
+	local found="" name
+	for name in chromium chromium-browser google-chrome-stable google-chrome; do
+		found="$(command -v "${name}" 2>/dev/null)" && break
+		found=""
+	done
+	if [[ -z "${found}" ]]; then
+		if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+			echo "tools.sh: chromium: none on PATH, and installing needs root and apt-get;" \
+				"install it (Debian: apt-get install -y chromium) or put one on PATH" >&2
+			return 1
+		fi
+		echo "tools.sh: chromium: installing Debian's chromium package with apt-get"
+		if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
+			>"${LOGS}/chromium.log" 2>&1 || ! found="$(command -v chromium)"; then
+			echo "tools.sh: chromium: apt-get install FAILED; log follows" >&2
+			cat "${LOGS}/chromium.log" >&2
+			return 1
+		fi
+	fi
+	ln -sfn "${found}" "${BIN}/chromium"
+	echo "tools.sh: chromium: ${found} linked as ${BIN}/chromium"
+}
+
 total=${SECONDS}
 declare -A pids=()
 for g in "${groups[@]}"; do
-	build_group "${g}" &
+	if [[ "${g}" == chromium ]]; then
+		ensure_chromium &
+	else
+		build_group "${g}" &
+	fi
 	pids[${g}]=$!
 done
 failed=()

@@ -4,6 +4,7 @@
 // of embedding the library.
 //
 //	go run ./examples/preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff] [--validate=false]
+//	go run ./examples/preview --before PATH --after PATH [-f PATH ...] [-o DIR] [--progress] [--validate=false]
 //
 // # Inputs
 //
@@ -98,6 +99,19 @@
 //
 // Warnings (for example two CustomTransforms for one resource, naming both) go to stderr as
 // `warning:` lines and into report.json; failed pairs go to stderr as `error:` lines.
+//
+// # Reviewing a change
+//
+// With --before and --after the tool reviews a change across the fleet: the -f inputs are
+// shared, each side adds its documents (one with the group, kind, namespace and name of a
+// shared document replaces it), both sides are rendered like a plain run, and every (object,
+// WEC) pair is compared field by field. Each change names its path, the before and after
+// values and who wrote the after value (from the render traces); WECs on which an object
+// changes identically form a variant. Stdout gets a summary; -o DIR gets review.json (every
+// change) and review.html (a self-contained page: a matrix of changed objects × variants, a
+// drill-down per cell with the changes, the diff and both traces), Secret values masked. Exit 0
+// when both sides rendered, 1 when a pair failed on either side, 2 for bad input on either
+// side. docs/preview.md is the contract.
 //
 // # Exit status
 //

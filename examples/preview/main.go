@@ -38,6 +38,7 @@ func (l *listFlag) Set(v string) error {
 }
 
 const usage = `usage: preview -f PATH [-f PATH ...] [-o DIR] [--wec NAME ...] [--explain] [--diff] [--validate=false]
+       preview --before PATH --after PATH [-f PATH ...] [-o DIR] [--progress] [--validate=false]
 
 Renders, offline, exactly what each WEC receives, the way KubeStellar would deliver it.
 -f takes files, directories (read recursively: *.yaml, *.yml, *.json) or - (stdin) of
@@ -50,6 +51,9 @@ else → a workload (a CustomResourceDefinition is also added to the kind → re
 
 Exit status: 0 all rendered, 1 some (object, WEC) pairs failed (the rest are written),
 2 bad input or configuration (nothing is written).
+With --before and --after, the -f inputs are shared and each side adds or replaces
+documents; the run compares the two renders of every (object, WEC) pair, prints a summary,
+and with -o writes DIR/review.json and DIR/review.html (exit 1: a pair failed on a side).
 
 Flags:
 `
@@ -67,6 +71,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.explain, "explain", false, "print, per rendered object, every changed path, who changed it, old → new, and the WEC inputs read")
 	fs.BoolVar(&opts.diff, "diff", false, "print a unified diff of each rendered object against its input instead of the object")
 	fs.BoolVar(&opts.validate, "validate", true, validateFlagUsage)
+	review := addReviewFlags(fs)
 	fs.Int64Var(&opts.maxOutput, "max-output-bytes", defaultMaxOutput, "refuse (exit 2, nothing written) a run whose files and stdout would exceed this many bytes (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
@@ -81,6 +86,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "error: unexpected argument %q (input files are given with -f)\n", fs.Arg(0))
 		return exitBadInput
+	}
+	if review.active() {
+		return runReview(review, files, opts, wecNames, stdin, stdout, stderr)
 	}
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "error: no input: give at least one -f PATH")

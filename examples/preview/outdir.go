@@ -80,7 +80,8 @@ func checkOutDir(dir string, inputs []string) error {
 }
 
 // checkPrevious accepts an empty directory or a previous output: report.json plus regular
-// *.yaml files. Anything else may be someone's data and is not replaced.
+// *.yaml files, or a review's review.json and review.html. Anything else may be someone's data
+// and is not replaced.
 func checkPrevious(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -94,9 +95,11 @@ func checkPrevious(dir string) error {
 		if !e.Type().IsRegular() {
 			return fmt.Errorf("holds %s, which is not a regular file: not a previous preview output, not replaced", e.Name())
 		}
-		if e.Name() == reportFile {
+		switch {
+		case e.Name() == reportFile || e.Name() == reviewJSONFile:
 			hasReport = true
-		} else if filepath.Ext(e.Name()) != ".yaml" {
+		case e.Name() == reviewHTMLFile:
+		case filepath.Ext(e.Name()) != ".yaml":
 			return fmt.Errorf("holds %s: not a previous preview output (report.json and <wec>.yaml files), not replaced", e.Name())
 		}
 	}

@@ -17,13 +17,16 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
+	"github.com/wecforge/wecforge/examples/transport/crds"
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry/delivery"
 )
@@ -49,6 +52,10 @@ type flags struct {
 	moveTimeout      time.Duration
 	workers          int
 	metricsAddr      string
+	placement        string
+	rediscover       time.Duration
+	installCRDs      bool
+	set              map[string]bool // flags given on the command line
 }
 
 func main() {
@@ -69,7 +76,12 @@ func main() {
 	fs.DurationVar(&f.moveTimeout, "move-timeout", delivery.DefaultMoveTimeout, "how long to wait for the work agent to apply the receiving ManifestWork of a moving object")
 	fs.IntVar(&f.workers, "workers", loop.DefaultWorkers, "WECs delivered at once")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "address serving Prometheus metrics on /metrics, e.g. :8080 (empty: no metrics)")
+	fs.StringVar(&f.placement, "placement", string(loop.PlacementSelector), "how objects are placed on WECs: selector (every object to every WEC matching --clusters), policies (BindingPolicies resolved here) or bindings (KubeStellar's Bindings)")
+	fs.DurationVar(&f.rediscover, "rediscover", loop.DefaultRediscover, "policies and bindings modes: how often the source API server's resources are discovered again (new CRDs)")
+	fs.BoolVar(&f.installCRDs, "install-crds", false, "install the shipped CRDs (BindingPolicy, Binding, CustomTransform, CustomizationRule) on the source API server; a CRD of the same name the transport did not create is left alone")
 	_ = fs.Parse(os.Args[1:])
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 
 	log := funcr.New(func(prefix, args string) {
 		fmt.Fprintln(os.Stderr, prefix, args)
@@ -85,6 +97,9 @@ func main() {
 func run(ctx context.Context, f flags, log logr.Logger) error {
 	if f.hubKubeconfig == "" {
 		return errors.New("--hub-kubeconfig is required")
+	}
+	if f.installCRDs && f.sourceKubeconfig == "" {
+		return errors.New("--install-crds installs on the source API server: give --source-kubeconfig")
 	}
 	if len(f.files) == 0 && f.sourceKubeconfig == "" {
 		return errors.New("give workload files (-f) and/or a source API server (--source-kubeconfig)")
@@ -105,12 +120,27 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
+	mode, err := loop.ParsePlacementMode(f.placement)
+	if err != nil {
+		return fmt.Errorf("--placement: %w", err)
+	}
+	placing := mode != loop.PlacementSelector
+	if placing && f.sourceKubeconfig == "" {
+		return fmt.Errorf("--placement=%s reads BindingPolicies or Bindings and the objects they select from a source API server: give --source-kubeconfig", mode)
+	}
+	if placing && (f.set["source-namespace"] || f.set["source-resources"]) {
+		return fmt.Errorf("--placement=%s watches every resource the placement documents can select, across namespaces: --source-namespace and --source-resources apply to --placement=selector only", mode)
+	}
 	configDocs, readWarnings, err := loop.ReadObjects(f.configs...)
 	for _, w := range readWarnings {
 		log.Info("configuration file warning", "warning", w.String())
 	}
 	if err != nil {
 		return err
+	}
+	var placementDocs []*unstructured.Unstructured
+	if placing {
+		configDocs, placementDocs = loop.SplitPlacement(configDocs)
 	}
 	pipeline, warnings, err := loop.BuildPipeline(configDocs)
 	if err != nil {
@@ -120,6 +150,7 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		log.Info("configuration warning", "warning", w)
 	}
 	var sources loop.Sources
+	var sourceStatus dynamic.Interface
 	if len(f.files) > 0 {
 		objs, readWarnings, err := loop.ReadObjects(f.files...)
 		for _, w := range readWarnings {
@@ -139,11 +170,32 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		if err != nil {
 			return err
 		}
-		gvrs, err := loop.ParseResources(f.sourceResources)
-		if err != nil {
-			return err
+		if f.installCRDs {
+			res, err := crds.Install(ctx, dyn)
+			log.Info("CRDs installed on the source API server", "created", res.Created, "updated", res.Updated,
+				"unchanged", res.Unchanged, "notOursLeftAlone", res.NotOurs)
+			if err != nil {
+				return fmt.Errorf("--install-crds: %w", err)
+			}
 		}
-		sources = append(sources, loop.NewCluster(dyn, f.sourceNamespace, gvrs))
+		if placing {
+			disc, err := discovery.NewDiscoveryClientForConfig(src)
+			if err != nil {
+				return err
+			}
+			sourceStatus = dyn
+			d, err := loop.NewDiscovered(dyn, disc, mode, placementDocs, f.rediscover)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, d)
+		} else {
+			gvrs, err := loop.ParseResources(f.sourceResources)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, loop.NewCluster(dyn, f.sourceNamespace, gvrs))
+		}
 	}
 	selector, err := labels.Parse(f.clusters)
 	if err != nil {
@@ -162,11 +214,11 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 		}
 	}
 	c, err := loop.New(loop.Config{
-		Kube: kube, OCM: ocm, Deliverer: deliverer, Pipeline: pipeline, Source: sources,
+		Kube: kube, OCM: ocm, Deliverer: deliverer, Work: work, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
-		Metrics: metrics,
+		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs, SourceStatus: sourceStatus,
 	})
 	if err != nil {
 		if ln != nil {

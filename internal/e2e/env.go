@@ -41,7 +41,7 @@ type Env struct {
 // hack/bin of the repository.
 func New(t testing.TB) *Env {
 	t.Helper()
-	root, err := repoRoot()
+	root, err := RepoRoot()
 	if err != nil {
 		t.Fatalf("e2e: %v", err)
 	}
@@ -160,8 +160,8 @@ func (e *Env) OCMModuleDir() (string, error) {
 	return e.ocmDir, nil
 }
 
-// repoRoot walks up from the working directory to the wecforge module root.
-func repoRoot() (string, error) {
+// RepoRoot walks up from the working directory to the wecforge module root.
+func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

@@ -124,3 +124,13 @@ func verifyOpts(ca *e2e.CA, cert *x509.Certificate) x509.VerifyOptions {
 	}
 	return opts
 }
+
+// moduleRoot is the wecforge module root; the test fails when run outside the repository.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := e2e.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}

@@ -91,26 +91,6 @@ func runKustomize(ctx context.Context, kustomize, dir string) (stdout, stderr st
 	return o.String(), e.String(), err
 }
 
-// moduleRoot walks up from the test's directory to the wecforge module root.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for range 64 {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/wecforge/wecforge\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	t.Fatal("e2e: not inside the wecforge repository")
-	return ""
-}
-
 // copyTree copies the regular files under src to dst, keeping the layout.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {

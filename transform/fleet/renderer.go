@@ -23,6 +23,13 @@ type Stats struct {
 	Rendered int
 	// Skipped counts pairs left as they were because the change could not affect them.
 	Skipped int
+	// Unchanged counts changed source objects whose prepared form (after the WEC-independent
+	// stages) is the same as before — a status, resourceVersion or managedFields update: none
+	// of their pairs is rendered.
+	Unchanged int
+	// Dropped counts pairs whose results were removed because their object is no longer
+	// placed on the WEC (see [Renderer.SetPlacement]).
+	Dropped int
 	// Changed lists the WECs at least one of whose results changed (rendered output, error or
 	// removal), sorted.
 	Changed []string
@@ -36,10 +43,17 @@ type Renderer struct {
 	objects map[string]*objectEntry // by object key
 	wecs    map[string]*customization.WEC
 	results map[string]map[string]*transform.Result // wec → object key → result
+	// placed, when set, says which pairs exist (see SetPlacement); nil places every object on
+	// every WEC.
+	placed Placed
+	// good holds, for failing pairs only, the last successfully rendered object (see LastGood):
+	// wec → object key → object.
+	good map[string]map[string]*unstructured.Unstructured
 }
 
 type objectEntry struct {
 	key  string
+	ref  transform.ObjectRef // the input object's, for Placed
 	hash [32]byte
 	prep *transform.Prepared
 }
@@ -51,6 +65,7 @@ func New(p *transform.Pipeline) *Renderer {
 		objects:  map[string]*objectEntry{},
 		wecs:     map[string]*customization.WEC{},
 		results:  map[string]map[string]*transform.Result{},
+		good:     map[string]map[string]*unstructured.Unstructured{},
 	}
 }
 
@@ -61,8 +76,9 @@ func objectKey(u *unstructured.Unstructured) string {
 }
 
 // SetObjects replaces the workload: objects not given are dropped from every WEC, new or
-// changed objects (by content) are prepared and rendered for every WEC, unchanged ones are
-// left alone. objs is not modified or retained.
+// changed objects (by content) are prepared and rendered for every WEC that they are placed on;
+// unchanged ones are left alone, and so are changed ones whose prepared form is the same as
+// before (counted in Stats.Unchanged). objs is not modified or retained.
 func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstructured) (Stats, error) {
 	type incoming struct {
 		key  string
@@ -85,13 +101,21 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 	var todo []*objectEntry
 	for _, o := range in {
 		seen[o.key] = true
-		if old, ok := r.objects[o.key]; ok && old.hash == o.hash {
+		old, known := r.objects[o.key]
+		if known && old.hash == o.hash {
 			continue
 		}
-		e := &objectEntry{key: o.key, hash: o.hash, prep: r.pipeline.Prepare(ctx, o.obj)}
+		e := &objectEntry{key: o.key, ref: transform.RefOf(o.obj.Object), hash: o.hash, prep: r.pipeline.Prepare(ctx, o.obj)}
+		st.Prepared++
+		if known && samePrepared(old.prep, e.prep) {
+			// Only what the WEC-independent stages remove changed: every render would be the
+			// same. Keep the old prepared object (the results were rendered from it).
+			old.hash = o.hash
+			st.Unchanged++
+			continue
+		}
 		r.objects[o.key] = e
 		todo = append(todo, e)
-		st.Prepared++
 	}
 	for key := range r.objects {
 		if seen[key] {
@@ -99,16 +123,23 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 		}
 		delete(r.objects, key)
 		for wec, byObj := range r.results {
-			if _, ok := byObj[key]; ok {
+			if res, ok := byObj[key]; ok {
+				res.Release()
 				delete(byObj, key)
 				changed[wec] = true
 			}
+			delete(r.good[wec], key)
 		}
 	}
 	var pairs []pair
 	for name := range r.wecs {
 		for _, e := range todo {
-			pairs = append(pairs, pair{wec: name, obj: e})
+			if r.isPlaced(name, e) {
+				pairs = append(pairs, pair{wec: name, obj: e})
+			} else if r.drop(name, e.key) {
+				changed[name] = true
+				st.Dropped++
+			}
 		}
 	}
 	r.render(ctx, pairs, changed)
@@ -117,8 +148,8 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 	return st, nil
 }
 
-// SetWEC adds a WEC or replaces its snapshot. A new WEC is rendered for every object; for a
-// known WEC, only the pairs whose dependencies read a changed key are rendered again.
+// SetWEC adds a WEC or replaces its snapshot. A new WEC is rendered for every object placed on
+// it; for a known WEC, only the pairs whose dependencies read a changed key are rendered again.
 func (r *Renderer) SetWEC(ctx context.Context, wec *customization.WEC) Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -131,7 +162,15 @@ func (r *Renderer) SetWEC(ctx context.Context, wec *customization.WEC) Stats {
 	var st Stats
 	delta := customization.Diff(old, wec)
 	var pairs []pair
+	changed := map[string]bool{}
 	for _, e := range r.objects {
+		if !r.isPlaced(name, e) {
+			if r.drop(name, e.key) {
+				changed[name] = true
+				st.Dropped++
+			}
+			continue
+		}
 		if known {
 			if res, ok := r.results[name][e.key]; ok && !res.Deps.Affected(delta) {
 				st.Skipped++
@@ -140,7 +179,6 @@ func (r *Renderer) SetWEC(ctx context.Context, wec *customization.WEC) Stats {
 		}
 		pairs = append(pairs, pair{wec: name, obj: e})
 	}
-	changed := map[string]bool{}
 	r.render(ctx, pairs, changed)
 	st.Rendered = len(pairs)
 	st.Changed = slices.Sorted(maps.Keys(changed))
@@ -157,6 +195,7 @@ func (r *Renderer) DeleteWEC(name string) bool {
 	}
 	delete(r.wecs, name)
 	delete(r.results, name)
+	delete(r.good, name)
 	return ok
 }
 
@@ -214,6 +253,7 @@ func (r *Renderer) render(ctx context.Context, pairs []pair, changed map[string]
 		if !ok || !sameOutcome(old, res) {
 			changed[p.wec] = true
 		}
+		r.keepGood(p.wec, p.obj.key, old, res)
 		old.Release() // the per-object budget bounds the current variants, not the render count
 		byObj[p.obj.key] = res
 	}

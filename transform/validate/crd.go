@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -67,7 +68,7 @@ func converter(gvk schema.GroupVersionKind, root map[string]any) (managedfields.
 	}
 	s := &spec.Schema{}
 	if err := json.Unmarshal(js, s); err != nil {
-		return nil, fmt.Errorf("schema.openAPIV3Schema: %w", err)
+		return nil, schemaDecodeError(err)
 	}
 	if s.Properties == nil {
 		s.Properties = map[string]spec.Schema{}
@@ -88,3 +89,27 @@ func converter(gvk schema.GroupVersionKind, root map[string]any) (managedfields.
 	}
 	return c, nil
 }
+
+// schemaDecodeError words a failure to read a CRD schema as an OpenAPI schema. kube-openapi
+// decodes through one of two JSON implementations, chosen by process-wide state, whose messages
+// differ in wording; when the cause names the offending location (JSON pointer), the message
+// gives that location alone so it is the same whichever decoder ran. The cause stays wrapped.
+func schemaDecodeError(err error) error {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ` within "`); i >= 0 {
+		return &schemaError{at: strings.TrimSuffix(msg[i+len(` within "`):], `"`), err: err}
+	}
+	return fmt.Errorf("schema.openAPIV3Schema: %w", err)
+}
+
+// schemaError is a CRD schema value of the wrong JSON type at a JSON pointer.
+type schemaError struct {
+	at  string
+	err error
+}
+
+func (e *schemaError) Error() string {
+	return fmt.Sprintf("schema.openAPIV3Schema: a value of the wrong JSON type at %q", e.at)
+}
+
+func (e *schemaError) Unwrap() error { return e.err }

@@ -12,12 +12,15 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/workqueue"
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/fleet"
 )
@@ -29,6 +32,11 @@ type Config struct {
 	OCM  clusterclient.Interface
 	// Deliverer writes ManifestWorks on the hub.
 	Deliverer *delivery.Deliverer
+	// Work, when set, reads the hub's ManifestWorks: after a restart, an object that fails to
+	// render for a WEC keeps the version its current ManifestWork holds. Without it, such an
+	// object (failing with no last good version in memory) holds back its WEC's delivery,
+	// reported with [ErrNoLastGood].
+	Work workclient.Interface
 	// Pipeline renders every (object, WEC) pair.
 	Pipeline *transform.Pipeline
 	// Source yields the workload objects and says when they change.
@@ -54,6 +62,19 @@ type Config struct {
 	// Workers is the number of WECs delivered at once (writes within one WEC stay ordered);
 	// zero means [DefaultWorkers].
 	Workers int
+	// Placement is how objects are placed on WECs; zero is [PlacementSelector]. In the
+	// policies and bindings modes the placement documents are PlacementDocuments and the
+	// BindingPolicies (or Bindings) among the Source's objects, and Clusters, when set,
+	// further restricts the WECs.
+	Placement PlacementMode
+	// PlacementDocuments are BindingPolicies and Bindings from configuration files, read only
+	// in the policies and bindings modes (each mode reads its own kind). A name also defined
+	// on the source is a configuration error; the file's document is used.
+	PlacementDocuments []*unstructured.Unstructured
+	// SourceStatus, when set in the policies and bindings modes, writes the status of the
+	// placement documents on the source API server: each BindingPolicy's errors, warnings and
+	// observedGeneration (policies mode), or only Binding.status.errors (bindings mode).
+	SourceStatus dynamic.Interface
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics
@@ -118,6 +139,18 @@ type Controller struct {
 	gone map[transform.ObjectRef]time.Time
 	// wecLocks serialise the deliveries of one WEC.
 	wecLocks map[string]*sync.Mutex
+	// failing holds each WEC's pairs that fail to render, as of its last delivery.
+	failing map[string][]PairError
+	// placedSet is what the last placement sent to each WEC; unplaced holds, per WEC, the
+	// objects a placement change removed from it, with when (an observed cause).
+	placedSet map[string]map[placement.Key]bool
+	unplaced  map[string]map[placement.Key]time.Time
+
+	// placeMu serialises placements; placeObjs are the objects of the last one, placeErrs its
+	// problems.
+	placeMu   sync.Mutex
+	placeObjs []*unstructured.Unstructured
+	placeErrs []error
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -152,6 +185,11 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.RelabelGrace < 0 || cfg.ShrinkConfirmAfter < 0 || cfg.Workers < 0 {
 		return nil, errors.New("transport: RelabelGrace, ShrinkConfirmAfter and Workers must not be negative")
 	}
+	mode, err := ParsePlacementMode(string(cfg.Placement))
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	cfg.Placement = mode
 	if cfg.Clusters == nil {
 		cfg.Clusters = labels.Everything()
 	}
@@ -176,6 +214,13 @@ func New(cfg Config) (*Controller, error) {
 		seen:      map[transform.ObjectRef]bool{},
 		gone:      map[transform.ObjectRef]time.Time{},
 		wecLocks:  map[string]*sync.Mutex{},
+		failing:   map[string][]PairError{},
+		placedSet: map[string]map[placement.Key]bool{},
+		unplaced:  map[string]map[placement.Key]time.Time{},
+	}
+	if c.placing() {
+		// Nothing is placed before the first placement.
+		c.renderer.SetPlacement(context.Background(), func(string, transform.ObjectRef) bool { return false })
 	}
 	inv, err := registry.NewInventory(cfg.Kube, cfg.OCM, registry.InventoryOptions{
 		Handler: func(ev registry.Event) { c.queue.Add(prefixWEC + ev.Name) },

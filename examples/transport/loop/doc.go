@@ -17,6 +17,18 @@
 //   - a WEC that stops matching the cluster selector, or disappears, loses its ManifestWorks
 //     once that has lasted [Config.RelabelGrace]; a WEC back within it keeps them untouched.
 //
+// # Placement modes
+//
+// [Config.Placement] chooses who decides which objects each WEC receives: [PlacementSelector]
+// (every object to every WEC matching [Config.Clusters]), [PlacementPolicies] (the loop resolves
+// KubeStellar BindingPolicies, from [Config.PlacementDocuments] and the source) or
+// [PlacementBindings] (it reads KubeStellar's Bindings). The mode never switches by what
+// exists: without any policy nothing is delivered. Only placed pairs are rendered; a placement
+// change renders exactly the pairs it adds and removes the ones it drops at once (an observed
+// cause). [Discovered] is the source of those modes: it watches, across namespaces, every
+// resource some placement document can select (found through discovery), plus Namespaces,
+// starting and stopping informers as documents and CRDs change.
+//
 // # Deleting only with a cause
 //
 // Removing an object from a WEC's ManifestWorks deletes it from the WEC, so the loop removes
@@ -30,8 +42,12 @@
 // targets and removes them after the grace, so a WEC relabelled while the loop was down is not
 // left with orphaned works.
 //
-// A WEC with a failed pair keeps its previous ManifestWorks (leaving the object out would
-// delete it from the WEC); the error is logged and the next change renders again. Delivery
+// One object failing to render for a WEC never holds back the WEC: every other object is
+// delivered, and the failing one keeps its last good version — the renderer's, or after a
+// restart the one its current ManifestWork holds (read through [Config.Work]) — until it
+// renders again. The failures are in [Controller.Errors], the log and the metrics. A source
+// update that changes only what the WEC-independent stages remove (status, resourceVersion,
+// managedFields) renders nothing. Delivery
 // errors (a hub timing out mid-move, a WEC namespace missing) are retried with backoff.
 // Nothing is delivered before the inventory and the source have both listed everything.
 // Deliveries run for [Config.Workers] WECs at a time; the writes of one WEC never overlap, so

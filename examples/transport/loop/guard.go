@@ -53,6 +53,7 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 		return err
 	}
 	c.setDelivered(name, false)
+	c.setFailing(name, nil)
 	c.stay(name)
 	c.shrunk(name)
 	c.cfg.Log.Info("WEC no longer targeted: works deleted", "wec", name, "deleted", rep.Deleted,
@@ -91,14 +92,14 @@ func (c *Controller) SetClusters(sel labels.Selector) {
 }
 
 // shrinkCause decides a refused shrink: confirm now when every object it would remove was seen
-// deleted from the source, or when refusals for this WEC have lasted ShrinkConfirmAfter;
+// deleted from the source or unplaced from the WEC by a placement change, or when refusals for this WEC have lasted ShrinkConfirmAfter;
 // otherwise it returns how long to wait before trying again.
 func (c *Controller) shrinkCause(wec string, refused *delivery.ShrinkRefusedError) (bool, time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	caused := true
 	for _, r := range refused.Removed {
-		if _, ok := c.gone[r]; !ok {
+		if _, ok := c.gone[r]; !ok && !c.unplacedLocked(wec, r) {
 			caused = false
 			break
 		}

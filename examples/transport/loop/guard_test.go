@@ -97,11 +97,13 @@ func startLoop(t *testing.T, cfg Config, clusters []runtime.Object, works []runt
 	var err error
 	h.d, err = delivery.New(h.work, delivery.Options{})
 	require.NoError(t, err)
-	p, _, err := BuildPipeline(nil)
-	require.NoError(t, err)
+	if cfg.Pipeline == nil {
+		cfg.Pipeline, _, err = BuildPipeline(nil)
+		require.NoError(t, err)
+	}
 	sel, err := labels.Parse("region=east")
 	require.NoError(t, err)
-	cfg.Kube, cfg.OCM, cfg.Deliverer, cfg.Pipeline, cfg.Source = kubefake.NewClientset(), h.ocm, h.d, p, src
+	cfg.Kube, cfg.OCM, cfg.Deliverer, cfg.Work, cfg.Source = kubefake.NewClientset(), h.ocm, h.d, h.work, src
 	cfg.Clusters, cfg.SourceKey, cfg.Log = sel, "guard", testr.New(t)
 	h.c, err = New(cfg)
 	require.NoError(t, err)
@@ -183,8 +185,10 @@ func TestLoopRelabelFlap(t *testing.T) {
 	}
 
 	h.relabel(t, "east1", "west")
-	eventually(t, "works removed after the grace", func() bool { return len(h.objects(t, "east1")) == 0 })
-	assert.Empty(t, h.c.Delivered())
+	// Delivered is updated just after the works are deleted: wait for both.
+	eventually(t, "works removed after the grace", func() bool {
+		return len(h.objects(t, "east1")) == 0 && len(h.c.Delivered()) == 0
+	})
 }
 
 // TestLoopSourceDeleteIsACause: objects deleted from the source leave the WECs at once, even

@@ -24,7 +24,8 @@ const (
 
 // Error kinds, the values of the "kind" label of transport_errors_total.
 const (
-	// ErrorRender counts deliveries held back because a pair of the WEC failed to render.
+	// ErrorRender counts pairs that failed to render at a delivery of their WEC (the object
+	// keeps its last good version; the WEC's other objects are delivered).
 	ErrorRender = "render"
 	// ErrorDelivery counts failed ManifestWork writes (each is retried).
 	ErrorDelivery = "delivery"
@@ -41,6 +42,7 @@ type Metrics struct {
 	skipped  prometheus.Counter
 	writes   *prometheus.CounterVec
 	errors   *prometheus.CounterVec
+	failing  prometheus.Gauge
 	process  prometheus.Histogram
 	delivery prometheus.Histogram
 	queue    workqueue.MetricsProvider
@@ -66,8 +68,12 @@ func NewMetrics() *Metrics {
 		}, []string{"action"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "transport_errors_total",
-			Help: "Errors by kind: render (a WEC kept its previous works) or delivery (retried).",
+			Help: "Errors by kind: render (a pair failed; its last good version was kept) or delivery (retried).",
 		}, []string{"kind"}),
+		failing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "transport_failing_pairs",
+			Help: "(object, WEC) pairs that currently fail to render (each keeps its last good version).",
+		}),
 		process: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "transport_change_duration_seconds",
 			Help:    "Time to process one queued change (a WEC, the objects, a retry or the sweep).",
@@ -85,7 +91,7 @@ func NewMetrics() *Metrics {
 	for _, k := range []string{ErrorRender, ErrorDelivery} {
 		m.errors.WithLabelValues(k)
 	}
-	reg.MustRegister(m.renders, m.skipped, m.writes, m.errors, m.process, m.delivery,
+	reg.MustRegister(m.renders, m.skipped, m.writes, m.errors, m.failing, m.process, m.delivery,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queue = newQueueMetrics(reg)
 	return m
@@ -125,6 +131,13 @@ func (m *Metrics) failed(kind string) {
 		return
 	}
 	m.errors.WithLabelValues(kind).Inc()
+}
+
+func (m *Metrics) failingPairs(n int) {
+	if m == nil {
+		return
+	}
+	m.failing.Set(float64(n))
 }
 
 func (m *Metrics) processed(d time.Duration) {

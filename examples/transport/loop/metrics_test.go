@@ -102,6 +102,7 @@ func TestMetricsNil(t *testing.T) {
 	m.rendered(1, 1)
 	m.wrote(delivery.Report{Created: []string{"w"}})
 	m.failed(ErrorRender)
+	m.failingPairs(1)
 	m.processed(time.Second)
 	m.delivered(time.Second)
 	assert.Nil(t, m.queueProvider())

@@ -65,6 +65,19 @@ func (s Sources) Objects() ([]*unstructured.Unstructured, error) {
 	return out, nil
 }
 
+// Resource returns the resource of a kind from the first source that knows it (see
+// [ResourceSource]).
+func (s Sources) Resource(gk schema.GroupKind) (schema.GroupResource, bool) {
+	for _, src := range s {
+		if rs, ok := src.(ResourceSource); ok {
+			if gr, ok := rs.Resource(gk); ok {
+				return gr, true
+			}
+		}
+	}
+	return schema.GroupResource{}, false
+}
+
 // Run runs every source until ctx is done. It starts calling changed once every source has
 // reported its initial objects.
 func (s Sources) Run(ctx context.Context, changed func()) error {
@@ -203,4 +216,14 @@ func (c *Cluster) Run(ctx context.Context, changed func()) error {
 	changed()
 	<-ctx.Done()
 	return nil
+}
+
+// Serves reports whether some source serves the resource (see [KnownResources]).
+func (s Sources) Serves(group string, anyGroup bool, resource string) bool {
+	for _, src := range s {
+		if ks, ok := src.(KnownResources); ok && ks.Serves(group, anyGroup, resource) {
+			return true
+		}
+	}
+	return false
 }

@@ -72,6 +72,15 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 			rec.Rendered += st.Rendered
 		}
 	}
+	var placed []string
+	if c.placing() {
+		pst, err := c.place(ctx, objs)
+		if err != nil {
+			return err
+		}
+		rec.Rendered += pst.Rendered
+		placed = pst.Changed
+	}
 	st, err := c.renderer.SetObjects(ctx, objs)
 	if err != nil {
 		return err
@@ -80,7 +89,7 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	c.loaded.Store(true)
 	var todo []string
 	for _, w := range c.renderer.WECs() {
-		if c.isDelivered(w) && !slices.Contains(st.Changed, w) {
+		if c.isDelivered(w) && !slices.Contains(st.Changed, w) && !slices.Contains(placed, w) {
 			continue
 		}
 		todo = append(todo, w)
@@ -122,16 +131,26 @@ func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) erro
 		// Before the objects are known, delivering would empty the WEC's works.
 		return nil
 	}
+	if c.placing() {
+		// The WEC's labels may change what the policies send it.
+		pst, err := c.place(ctx, nil)
+		if err != nil {
+			return err
+		}
+		rec.Rendered += pst.Rendered
+		st.Changed = append(st.Changed, pst.Changed...)
+	}
 	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
 		return nil
 	}
 	return c.deliver(ctx, name, rec)
 }
 
-// deliver writes one WEC's current results. A WEC with a failed pair keeps its previous works
-// (leaving the object out would delete it from the WEC); the failure is logged and retried. A
-// refused shrink is confirmed at once when every object it would remove was seen deleted from
-// the source, else once it has persisted for ShrinkConfirmAfter.
+// deliver writes one WEC's current results. An object that fails to render for the WEC keeps
+// its last good version (see Errors) while every other object is delivered as rendered; only
+// when that version cannot be found is the WEC held back (retrying cannot help then: the next
+// change renders again). A refused shrink is confirmed at once when every object it would
+// remove was seen deleted from the source, else once it has persisted for ShrinkConfirmAfter.
 func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error {
 	lock := c.wecLock(wec)
 	lock.Lock()
@@ -139,20 +158,18 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	if !slices.Contains(c.renderer.WECs(), wec) {
 		return nil // left the target set meanwhile; syncWEC handles it
 	}
-	results := c.renderer.Results(wec)
-	objs := make([]delivery.Object, 0, len(results))
-	var failed []error
-	for _, r := range results {
-		if r.Err != nil {
-			failed = append(failed, r.Err)
-			continue
-		}
-		objs = append(objs, delivery.Object{Object: r.Object, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(r.Object)})
-	}
-	if len(failed) > 0 {
+	objs, failed, err := c.deliverable(ctx, wec, c.renderer.Results(wec))
+	if err != nil {
 		c.cfg.Metrics.failed(ErrorRender)
-		// Retrying cannot help: the next change of the WEC or the objects renders again.
-		return fmt.Errorf("%w: WEC %s keeps its previous works: %w", errHandled, wec, errors.Join(failed...))
+		if errors.Is(err, ErrNoLastGood) {
+			return fmt.Errorf("%w: %w", errHandled, err)
+		}
+		return err // reading the works failed: retry
+	}
+	c.setFailing(wec, failed)
+	for _, f := range failed {
+		c.cfg.Metrics.failed(ErrorRender)
+		c.cfg.Log.Error(f.Err, "object fails to render for a WEC", "wec", wec, "object", f.Object.String(), "lastGoodKept", f.Kept)
 	}
 	start := time.Now()
 	defer func() { c.cfg.Metrics.delivered(time.Since(start)) }()
