@@ -18,6 +18,7 @@ import (
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
+	"github.com/wecforge/wecforge/examples/transport/statusloop"
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/rules/placement"
@@ -78,6 +79,12 @@ type Config struct {
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics
+	// Status, when set in the policies and bindings modes, receives every placement's status
+	// requests (a *statusloop.Controller): objects whose policies ask for reported state or
+	// name StatusCollectors are delivered with feedback rules, and the status loop writes the
+	// returned status back into the source. Its Redeliver option should call
+	// [Controller.Redeliver].
+	Status statusloop.PlacementSink
 }
 
 // Defaults of [Config].
@@ -151,6 +158,8 @@ type Controller struct {
 	placeMu   sync.Mutex
 	placeObjs []*unstructured.Unstructured
 	placeErrs []error
+	// statusPlaced are the objects last handed to Config.Status.
+	statusPlaced map[transform.ObjectRef]bool
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).

@@ -3,7 +3,6 @@ package statusloop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -186,12 +185,13 @@ func New(opts Options) (*Controller, error) {
 }
 
 // Run starts the ManifestWork informer and the workers and blocks until ctx is done; the
-// queue is then shut down and Run returns once the workers stopped. Run may be called once.
+// queue is then shut down and Run returns nil once the workers stopped. Run may be called
+// once.
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.queue.ShutDown()
 	go c.informer.RunWithContext(ctx)
 	if !cache.WaitForCacheSync(ctx.Done(), c.informer.HasSynced) {
-		return fmt.Errorf("statusloop: ManifestWork informer did not sync: %w", ctx.Err())
+		return nil // ctx is done
 	}
 	var wg sync.WaitGroup
 	for range c.opts.Workers {
