@@ -158,8 +158,9 @@ type Controller struct {
 	placeMu   sync.Mutex
 	placeObjs []*unstructured.Unstructured
 	placeErrs []error
-	// statusPlaced are the objects last handed to Config.Status.
-	statusPlaced map[transform.ObjectRef]bool
+	// statusPlaced are the objects last handed to Config.Status, with the WECs whose status
+	// of each is wanted.
+	statusPlaced map[transform.ObjectRef]map[string]bool
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).

@@ -161,7 +161,7 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 	if err := c.writeStatus(ctx, objs, errs, r); err != nil {
 		c.cfg.Log.Error(err, "placement document status")
 	}
-	c.handOffStatus(placedObjs, r)
+	statusChanged := c.handOffStatus(placedObjs, r)
 	next := map[string]map[placement.Key]bool{}
 	for _, cl := range in.Clusters {
 		set := map[placement.Key]bool{}
@@ -199,6 +199,12 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 		k, ok := c.keyOf(ref)
 		return ok && next[wec][k]
 	})
+	// A changed status request changes the WEC's feedback rules: deliver it too.
+	for _, w := range statusChanged {
+		if !slices.Contains(fs.Changed, w) {
+			fs.Changed = append(fs.Changed, w)
+		}
+	}
 	return fs, nil
 }
 

@@ -1,6 +1,9 @@
 package loop
 
 import (
+	"maps"
+	"slices"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -19,11 +22,12 @@ import (
 // resourceVersion, managedFields), so they render nothing.
 
 // handOffStatus tells Config.Status the status placement of every placed object (objs[i] is
-// the object of in.Objects[i]) and forgets the objects that no longer ask for anything.
-// Callers hold placeMu.
-func (c *Controller) handOffStatus(objs []*unstructured.Unstructured, r *placement.Result) {
+// the object of in.Objects[i]) and forgets the objects that no longer ask for anything. It
+// returns the WECs whose status requests changed: their deliveries change feedback rules even
+// when no rendered object does. Callers hold placeMu.
+func (c *Controller) handOffStatus(objs []*unstructured.Unstructured, r *placement.Result) []string {
 	if c.cfg.Status == nil || r == nil {
-		return
+		return nil
 	}
 	uids := map[string]string{} // "Kind/name" → metadata.uid of the placement documents
 	for _, list := range [][]*unstructured.Unstructured{c.cfg.PlacementDocuments, objs} {
@@ -40,7 +44,7 @@ func (c *Controller) handOffStatus(objs []*unstructured.Unstructured, r *placeme
 			docsOf[i] = append(docsOf[i], di)
 		}
 	}
-	next := map[transform.ObjectRef]bool{}
+	next := map[transform.ObjectRef]map[string]bool{}
 	for i, o := range objs {
 		req := r.Status(i)
 		var pols []combine.Policy
@@ -66,17 +70,53 @@ func (c *Controller) handOffStatus(objs []*unstructured.Unstructured, r *placeme
 		// too: its status is cleared and the label removed.
 		ref := transform.RefOf(o.Object)
 		ref.Version = ""
-		next[ref] = true
+		next[ref] = statusWECs(req, pols)
 		if err := c.cfg.Status.SetPlacement(statusloop.ObjectPlacement{Object: o, Request: req, Policies: pols}); err != nil {
 			c.cfg.Log.Error(err, "status placement")
 		}
 	}
-	for ref := range c.statusPlaced {
-		if !next[ref] {
+	changed := map[string]bool{}
+	for ref, old := range c.statusPlaced {
+		if _, ok := next[ref]; !ok {
 			c.cfg.Status.DeletePlacement(ref)
+		}
+		for w := range old {
+			if !next[ref][w] {
+				changed[w] = true
+			}
+		}
+	}
+	for ref, wecs := range next {
+		for w := range wecs {
+			if !c.statusPlaced[ref][w] {
+				changed[w] = true
+			}
 		}
 	}
 	c.statusPlaced = next
+	return slices.Sorted(maps.Keys(changed))
+}
+
+// statusWECs are the WECs whose status of an object is wanted: S, M and the WECs of the
+// policies naming collectors.
+func statusWECs(req placement.StatusRequest, pols []combine.Policy) map[string]bool {
+	out := map[string]bool{}
+	if req.Singleton {
+		for _, w := range req.S {
+			out[w] = true
+		}
+	}
+	if req.MultiWEC {
+		for _, w := range req.M {
+			out[w] = true
+		}
+	}
+	for _, p := range pols {
+		for _, w := range p.WECs {
+			out[w] = true
+		}
+	}
+	return out
 }
 
 // statusRequest is the status request of ref's delivery to wec (nil without Config.Status).
