@@ -15,7 +15,7 @@ in_modules = set -e; for m in $(MODULES); do echo "== module $$m: $(1)"; (cd $$m
 # the Go module proxy serves (pre-releases excluded).
 K8S_LATEST ?= latest
 
-.PHONY: all test tools lint vet staticcheck unit preview fuzz bench test-k8s-latest
+.PHONY: all test tools lint vet staticcheck unit preview fuzz bench bench-delivery test-k8s-latest
 
 all: test
 
@@ -72,3 +72,13 @@ fuzz:
 ## bench: every benchmark once (see benchmarks/README.md for the commands behind its tables).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./benchmarks/
+
+## bench-delivery: ManifestWork writes of a fleet-wide change at BENCH_DELIVERY_SIZES WECs
+## (default 1,000 and 5,000) against the hub's raw write limit, on a real etcd and
+## kube-apiserver; one MEASURE line per size (see benchmarks/README.md). Not part of `make test`.
+BENCH_DELIVERY_SIZES ?= 1000,5000
+bench-delivery: tools
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(GO) build -o "$$tmp/bench-delivery" ./benchmarks/delivery; \
+	  "$$tmp/bench-delivery" -sizes $(BENCH_DELIVERY_SIZES) -bin-dir "$$(hack/tools.sh --assets-dir)" \
+	    -ocm-api-dir "$$($(GO) list -m -f '{{.Dir}}' open-cluster-management.io/api)" $(BENCH_DELIVERY_FLAGS)

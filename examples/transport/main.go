@@ -112,6 +112,9 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
+	// client-go's 5 requests/s would make a fleet-wide change take minutes per thousand WECs;
+	// delivery's defaults are measured in benchmarks/README.md (bench-delivery).
+	hub = delivery.ClientConfig(hub)
 	kube, err := kubernetes.NewForConfig(hub)
 	if err != nil {
 		return err
@@ -206,9 +209,19 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--clusters: %w", err)
 	}
+	// The works are read from a cache (one update per changed WEC, no list request); a stale
+	// cache only costs a conflict and a fresh read.
+	lister, err := delivery.NewCachedLister(work, 0)
+	if err != nil {
+		return err
+	}
+	go lister.Run(ctx)
+	if !lister.WaitForSync(ctx) {
+		return fmt.Errorf("the ManifestWork cache did not sync: %w", context.Cause(ctx))
+	}
 	// One mapper for placement, delivery and status: the source's discovery, then the engine's.
 	mapper := loop.ResourceMapper(sources, eng.Mapper())
-	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Resources: mapper})
+	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister, Resources: mapper})
 	if err != nil {
 		return err
 	}

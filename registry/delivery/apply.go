@@ -47,13 +47,9 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 		return rep, err
 	}
 	log := logr.FromContextOrDiscard(ctx).WithValues("wec", wec, "source", key)
-	list, err := d.client.WorkV1().ManifestWorks(wec).List(ctx, metav1.ListOptions{LabelSelector: SourceLabel + "=" + keyHash(key)})
+	current, err := d.current(ctx, wec, key)
 	if err != nil {
-		return rep, workError(wec, "", "list", err)
-	}
-	current := make([]*workv1.ManifestWork, len(list.Items))
-	for i := range list.Items {
-		current[i] = &list.Items[i]
+		return rep, err
 	}
 	cur := d.parseCurrent(key, current)
 	if err := d.setStatusModes(items, cur); err != nil {

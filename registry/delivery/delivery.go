@@ -40,6 +40,9 @@ type Options struct {
 	// Apply refuses to remove all of a pair's objects, or more than this fraction of them. It
 	// must be in (0, 1]; zero means [DefaultShrinkFraction].
 	ShrinkFraction float64
+	// Lister, when set, is where Apply reads a pair's current ManifestWorks (for example a
+	// [CachedLister]); nil lists them from the API server on every Apply.
+	Lister WorkLister
 }
 
 // Defaults of [Options].

@@ -73,6 +73,17 @@
 // converges. The content hash is computed from what this package writes, so a hand edit of a
 // ManifestWork's spec is not detected until the rendered content changes.
 //
+// # Load on the hub
+//
+// An Apply reads the pair's current ManifestWorks once — one list request, or none with
+// [Options.Lister] set to a [CachedLister] — and writes each changed part once, at the
+// resourceVersion it read: a fleet-wide change costs one update per WEC. A part that changed
+// since it was read (a conflict) is read again and the update retried; one deleted since is
+// created again. Unchanged parts are not written. Build the work clientset from
+// [ClientConfig], which raises client-go's default client-side limit (5 requests per second)
+// to [DefaultClientQPS], so that the hub, not the client, bounds a fleet-wide change;
+// benchmarks/README.md has the measurements.
+//
 // # Create-only objects
 //
 // An [Object] with CreateOnly set gets a manifestConfigs entry with OCM's CreateOnly update

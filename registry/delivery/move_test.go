@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clienttesting "k8s.io/client-go/testing"
+	workv1 "open-cluster-management.io/api/work/v1"
 
 	"github.com/wecforge/wecforge/transform"
 )
@@ -238,9 +239,10 @@ func TestApplyWorkDeletedByHand(t *testing.T) {
 	require.NoError(t, err, "losing one of three objects is no shrink to refuse: it is not removed from the plan")
 	assert.Equal(t, []string{part1}, rep.Created)
 
-	// Deleted between the list and the update: created again as well.
-	h.cs.PrependReactor("get", "manifestworks", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if a.(clienttesting.GetAction).GetName() == part1 {
+	// Deleted between the list and the update (the update, made at the listed version, finds
+	// it gone): created again as well.
+	h.cs.PrependReactor("update", "manifestworks", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		if a.(clienttesting.UpdateAction).GetObject().(*workv1.ManifestWork).Name == part1 {
 			_ = h.cs.Tracker().Delete(worksGVR, "wec1", part1)
 		}
 		return false, nil, nil

@@ -47,20 +47,33 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, cur, want *workv1.
 	}
 	var got *workv1.ManifestWork
 	gone := false
+	// The first attempt updates the work as listed, at its listed resourceVersion: in the
+	// common case that is the only request (a fleet-wide change costs the hub one write per
+	// WEC, no extra read). A conflict means it changed since: read it and retry.
+	live := cur
 	err := retry.RetryOnConflict(conflictBackoff, func() error {
-		live, err := works.Get(ctx, want.Name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			gone = true
-			return nil
-		}
-		if err != nil {
-			return err
+		if live == nil {
+			var err error
+			if live, err = works.Get(ctx, want.Name, metav1.GetOptions{}); err != nil {
+				live = nil
+				if apierrors.IsNotFound(err) {
+					gone = true
+					return nil
+				}
+				return err
+			}
 		}
 		next := live.DeepCopy()
 		next.Spec = *want.Spec.DeepCopy()
 		next.Labels = mergeMaps(live.Labels, want.Labels)
 		next.Annotations = mergeMaps(live.Annotations, want.Annotations)
+		live = nil
+		var err error
 		got, err = works.Update(ctx, next, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			gone = true
+			return nil
+		}
 		return err
 	})
 	if err != nil {

@@ -145,3 +145,14 @@ func TestRendererLastGood(t *testing.T) {
 	_, ok = r.LastGood("w1", ref)
 	assert.False(t, ok, "a deleted WEC keeps nothing")
 }
+
+func TestRendererHas(t *testing.T) {
+	ctx := context.Background()
+	r := fleet.New(transform.NewPipeline(nil, []transform.Stage{regionStage}))
+	assert.False(t, r.Has("w1"))
+	r.SetWEC(ctx, wec(t, "w1", nil))
+	assert.True(t, r.Has("w1"))
+	assert.False(t, r.Has("w2"))
+	r.DeleteWEC("w1")
+	assert.False(t, r.Has("w1"), "a removed WEC is gone")
+}

@@ -206,6 +206,15 @@ func (r *Renderer) WECs() []string {
 	return slices.Sorted(maps.Keys(r.wecs))
 }
 
+// Has reports whether wec is one of the renderer's WECs: WECs without the sort and copy, for
+// callers that test one name at a time.
+func (r *Renderer) Has(wec string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.wecs[wec]
+	return ok
+}
+
 // Results returns the current results for one WEC, ordered by object (group, kind, namespace,
 // name). The results are read-only.
 func (r *Renderer) Results(wec string) []transform.Result {

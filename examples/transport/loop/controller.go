@@ -87,11 +87,13 @@ type Config struct {
 	Status statusloop.PlacementSink
 }
 
-// Defaults of [Config].
+// Defaults of [Config]. DefaultWorkers is 16 because the hub's API server spends less CPU per
+// ManifestWork update when more updates are in flight: at 5,000 WECs, 16 workers delivered a
+// fleet-wide change about 1.7 times as fast as 4 (see benchmarks/README.md).
 const (
 	DefaultRelabelGrace       = 30 * time.Second
 	DefaultShrinkConfirmAfter = 5 * time.Minute
-	DefaultWorkers            = 4
+	DefaultWorkers            = 16
 )
 
 // CreateOnlyAnnotation marks a source object that WECs should create once and never update.

@@ -67,7 +67,7 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	c.observe(objs)
 	// Make sure every target WEC is known to the renderer before the first delivery.
 	for _, w := range c.inv.List() {
-		if c.targeted(w) && !slices.Contains(c.renderer.WECs(), w.Name()) {
+		if c.targeted(w) && !c.renderer.Has(w.Name()) {
 			st := c.renderer.SetWEC(ctx, w)
 			rec.Rendered += st.Rendered
 		}
@@ -87,9 +87,13 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	}
 	rec.Rendered += st.Rendered
 	c.loaded.Store(true)
+	changed := make(map[string]bool, len(st.Changed)+len(placed))
+	for _, w := range slices.Concat(st.Changed, placed) {
+		changed[w] = true
+	}
 	var todo []string
 	for _, w := range c.renderer.WECs() {
-		if c.isDelivered(w) && !slices.Contains(st.Changed, w) && !slices.Contains(placed, w) {
+		if c.isDelivered(w) && !changed[w] {
 			continue
 		}
 		todo = append(todo, w)
@@ -155,7 +159,7 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	lock := c.wecLock(wec)
 	lock.Lock()
 	defer lock.Unlock()
-	if !slices.Contains(c.renderer.WECs(), wec) {
+	if !c.renderer.Has(wec) {
 		return nil // left the target set meanwhile; syncWEC handles it
 	}
 	objs, failed, err := c.deliverable(ctx, wec, c.renderer.Results(wec))
