@@ -28,6 +28,7 @@ import (
 
 	"github.com/wecforge/wecforge/examples/transport/crds"
 	"github.com/wecforge/wecforge/examples/transport/loop"
+	"github.com/wecforge/wecforge/examples/transport/statusloop"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/transform"
 )
@@ -56,6 +57,7 @@ type flags struct {
 	placement        string
 	rediscover       time.Duration
 	installCRDs      bool
+	returnStatus     bool
 	set              map[string]bool // flags given on the command line
 }
 
@@ -80,6 +82,7 @@ func main() {
 	fs.StringVar(&f.placement, "placement", string(loop.PlacementSelector), "how objects are placed on WECs: selector (every object to every WEC matching --clusters), policies (BindingPolicies resolved here) or bindings (KubeStellar's Bindings)")
 	fs.DurationVar(&f.rediscover, "rediscover", loop.DefaultRediscover, "policies and bindings modes: how often the source API server's resources are discovered again (new CRDs)")
 	fs.BoolVar(&f.installCRDs, "install-crds", false, "install the shipped CRDs (BindingPolicy, Binding, CustomTransform, CustomizationRule) on the source API server; a CRD of the same name the transport did not create is left alone")
+	fs.BoolVar(&f.returnStatus, "return-status", true, "policies and bindings modes: bring status home — objects whose policies ask for singleton or multi-WEC reported state or name StatusCollectors (from --config files) get feedback rules, and their status and CombinedStatus objects are written to the source API server (WECs' work agents need --feature-gates=RawFeedbackJsonString=true)")
 	_ = fs.Parse(os.Args[1:])
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
@@ -146,18 +149,20 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if placing {
 		configDocs, placementDocs = loop.SplitPlacement(configDocs)
 	}
-	// In the policies and bindings modes the CustomTransforms and CustomizationRules are also
-	// read live from the source (loop.Config.LiveConfig); the files' documents are compiled
-	// with them.
+	// The files' engine gives the mapper and the StatusCollectors in every mode. In the policies
+	// and bindings modes the CustomTransforms and CustomizationRules are also read live from the
+	// source (loop.Config.LiveConfig) and compiled with the files' documents, so the loop builds
+	// its pipeline itself.
+	eng, warnings, err := loop.BuildEngine(configDocs)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		log.Info("configuration warning", "warning", w)
+	}
 	var pipeline *transform.Pipeline
 	if !placing {
-		var warnings []string
-		if pipeline, warnings, err = loop.BuildPipeline(configDocs); err != nil {
-			return err
-		}
-		for _, w := range warnings {
-			log.Info("configuration warning", "warning", w)
-		}
+		pipeline = eng.Pipeline()
 	}
 	var sources loop.Sources
 	var sourceStatus dynamic.Interface
@@ -222,9 +227,23 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if !lister.WaitForSync(ctx) {
 		return fmt.Errorf("the ManifestWork cache did not sync: %w", context.Cause(ctx))
 	}
-	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister})
+	// One mapper for placement, delivery and status: the source's discovery, then the engine's.
+	mapper := loop.ResourceMapper(sources, eng.Mapper())
+	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister, Resources: mapper})
 	if err != nil {
 		return err
+	}
+	var status *statusloop.Controller
+	var c *loop.Controller
+	if placing && f.returnStatus {
+		status, err = statusloop.New(statusloop.Options{
+			Works: work, WDS: sourceStatus, Resources: mapper, Collectors: eng.Collectors(), Log: log.WithName("status"),
+			// c is set before anything runs.
+			Redeliver: func(wec string, _ transform.ObjectRef) { c.Redeliver(wec) },
+		})
+		if err != nil {
+			return err
+		}
 	}
 	var metrics *loop.Metrics
 	var ln net.Listener
@@ -234,25 +253,37 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
 	}
-	c, err := loop.New(loop.Config{
+	cfg := loop.Config{
 		Kube: kube, OCM: ocm, Deliverer: deliverer, Work: work, Pipeline: pipeline, Source: sources,
 		Clusters: selector, SourceKey: f.sourceKey, Log: log,
 		CreateOnly:   loop.CreateOnlyByAnnotation,
 		RelabelGrace: f.relabelGrace, ShrinkConfirmAfter: f.shrinkAfter, Workers: f.workers,
 		Metrics: metrics, Placement: mode, PlacementDocuments: placementDocs, SourceStatus: sourceStatus,
 		LiveConfig: placing, ConfigDocuments: configDocs,
-	})
+	}
+	if status != nil {
+		cfg.Status = status
+	}
+	c, err = loop.New(cfg)
 	if err != nil {
 		if ln != nil {
 			_ = ln.Close()
 		}
 		return err
 	}
-	if ln == nil {
-		return c.Run(ctx)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	statusDone := make(chan error, 1)
+	if status != nil {
+		go func() { statusDone <- status.Run(ctx) }()
+	} else {
+		statusDone <- nil
+	}
+	if ln == nil {
+		err := c.Run(ctx)
+		cancel()
+		return errors.Join(err, <-statusDone)
+	}
 	served := make(chan error, 1)
 	go func() {
 		err := serveMetrics(ctx, ln, metrics)
@@ -264,5 +295,5 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	log.Info("serving metrics", "addr", ln.Addr().String())
 	err = c.Run(ctx)
 	cancel()
-	return errors.Join(err, <-served)
+	return errors.Join(err, <-served, <-statusDone)
 }

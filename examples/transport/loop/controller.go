@@ -18,6 +18,7 @@ import (
 	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
 	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
 
+	"github.com/wecforge/wecforge/examples/transport/statusloop"
 	"github.com/wecforge/wecforge/registry"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/rules/placement"
@@ -89,6 +90,12 @@ type Config struct {
 	// Metrics, when set, records renders, writes, errors, latencies and the workqueue (named
 	// [QueueName]); nil records nothing. One Metrics serves one Controller.
 	Metrics *Metrics
+	// Status, when set in the policies and bindings modes, receives every placement's status
+	// requests (a *statusloop.Controller): objects whose policies ask for reported state or
+	// name StatusCollectors are delivered with feedback rules, and the status loop writes the
+	// returned status back into the source. Its Redeliver option should call
+	// [Controller.Redeliver].
+	Status statusloop.PlacementSink
 }
 
 // Defaults of [Config]. DefaultWorkers is 16 because the hub's API server spends less CPU per
@@ -167,6 +174,9 @@ type Controller struct {
 
 	// live is the live pipeline's state (liveconfig.go); nil without Config.LiveConfig.
 	live *liveConfig
+	// statusPlaced are the objects last handed to Config.Status, with the WECs whose status
+	// of each is wanted.
+	statusPlaced map[transform.ObjectRef]map[string]bool
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).

@@ -37,6 +37,15 @@
 // are rendered again. Each live document's status says whether it applies
 // ([Controller.ConfigErrors]).
 //
+// # Status return
+//
+// With [Config.Status] (a status loop, package examples/transport/statusloop) in the policies
+// and bindings modes, every placement is handed over: each object's singleton / multi-WEC
+// status request and the policies naming StatusCollectors. Deliveries carry the status loop's
+// feedback requests, a WEC whose requests changed is delivered again, and
+// [Controller.Redeliver] re-delivers a WEC whose agent could not return a status whole. The
+// status the loop writes back renders nothing (see below).
+//
 // # Deleting only with a cause
 //
 // Removing an object from a WEC's ManifestWorks deletes it from the WEC, so the loop removes

@@ -24,6 +24,7 @@ import (
 	clusterv1 "open-cluster-management.io/api/cluster/v1"
 
 	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/transform/resources"
 )
 
 // source is a Source the test edits; every edit is reported as a change.
@@ -95,7 +96,7 @@ func startLoop(t *testing.T, cfg Config, clusters []runtime.Object, works []runt
 	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 	h := &fakeHub{ocm: clusterfake.NewSimpleClientset(clusters...), work: workfake.NewSimpleClientset(works...), src: src}
 	var err error
-	h.d, err = delivery.New(h.work, delivery.Options{})
+	h.d, err = delivery.New(h.work, delivery.Options{Resources: resources.Builtin()})
 	require.NoError(t, err)
 	if cfg.Pipeline == nil {
 		cfg.Pipeline, _, err = BuildPipeline(nil)

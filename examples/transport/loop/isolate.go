@@ -106,7 +106,8 @@ func (c *Controller) deliverable(ctx context.Context, wec string, results []tran
 			}
 			obj = good
 		}
-		objs = append(objs, delivery.Object{Object: obj, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(obj)})
+		objs = append(objs, delivery.Object{Object: obj, CreateOnly: c.cfg.CreateOnly != nil && c.cfg.CreateOnly(obj),
+			Status: c.statusRequest(r.Ref, wec)})
 	}
 	return objs, failed, nil
 }

@@ -129,6 +129,7 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 	in := placement.Input{}
 	in.Policies, in.Bindings, errs = c.documents(objs)
 	nsLabels := map[string]map[string]string{}
+	var placedObjs []*unstructured.Unstructured // placedObjs[i] is the object of in.Objects[i]
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
 		if gvk.Group == "" && gvk.Kind == "Namespace" {
@@ -143,6 +144,7 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 			Key:    placement.Key{Group: gr.Group, Resource: gr.Resource, Namespace: o.GetNamespace(), Name: o.GetName()},
 			Labels: o.GetLabels(),
 		})
+		placedObjs = append(placedObjs, o)
 	}
 	in.NamespaceLabels = nsLabels
 	for _, w := range c.inv.List() {
@@ -160,6 +162,7 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 	if err := c.writeStatus(ctx, objs, errs, r); err != nil {
 		c.cfg.Log.Error(err, "placement document status")
 	}
+	statusChanged := c.handOffStatus(placedObjs, r)
 	next := map[string]map[placement.Key]bool{}
 	for _, cl := range in.Clusters {
 		set := map[placement.Key]bool{}
@@ -197,6 +200,12 @@ func (c *Controller) place(ctx context.Context, objs []*unstructured.Unstructure
 		k, ok := c.keyOf(ref)
 		return ok && next[wec][k]
 	})
+	// A changed status request changes the WEC's feedback rules: deliver it too.
+	for _, w := range statusChanged {
+		if !slices.Contains(fs.Changed, w) {
+			fs.Changed = append(fs.Changed, w)
+		}
+	}
 	return fs, nil
 }
 
