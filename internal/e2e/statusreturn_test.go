@@ -17,7 +17,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 
@@ -36,10 +35,8 @@ const (
 	srLabel     = "statusreturn.test/wec"
 )
 
-var (
-	srWECs             = []string{"ret-a", "ret-b"}
-	bindingPoliciesGVR = schema.GroupVersionResource{Group: "control.kubestellar.io", Version: "v1alpha1", Resource: "bindingpolicies"}
-)
+// srWECs are the WECs of TestE2EStatusReturn (bindingPoliciesGVR is placement_test.go's).
+var srWECs = []string{"ret-a", "ret-b"}
 
 // srCollector counts the WECs and sums their replicas.
 const srCollector = `apiVersion: control.kubestellar.io/v1alpha1
