@@ -7,7 +7,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/engine"
+	"github.com/wecforge/wecforge/internal/joinerr"
 	"github.com/wecforge/wecforge/transform"
 	"github.com/wecforge/wecforge/transform/manifests"
 	"github.com/wecforge/wecforge/transform/resources"
@@ -271,15 +271,9 @@ func lines(err error) []string {
 	if err == nil {
 		return nil
 	}
-	if reflect.TypeOf(err) == joinType {
-		var out []string
-		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-			out = append(out, lines(e)...)
-		}
-		return out
+	var out []string
+	for _, e := range joinerr.Split(err) {
+		out = append(out, strings.ReplaceAll(strings.TrimRight(e.Error(), "\n"), "\n", "\n  "))
 	}
-	return []string{strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\n  ")}
+	return out
 }
-
-// joinType is the dynamic type of what errors.Join returns.
-var joinType = reflect.TypeOf(errors.Join(errors.New("")))

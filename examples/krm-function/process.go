@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/wecforge/wecforge/engine"
+	"github.com/wecforge/wecforge/internal/joinerr"
 	"github.com/wecforge/wecforge/rules"
 	"github.com/wecforge/wecforge/rules/placement"
 	"github.com/wecforge/wecforge/transform"
@@ -208,21 +208,5 @@ func fieldOf(err error) string {
 	return ""
 }
 
-// joinType is the dynamic type of what errors.Join returns.
-var joinType = reflect.TypeOf(errors.Join(errors.New("")))
-
-// problems returns the errors an errors.Join result holds, recursively (err itself when it is
-// not a join, nothing for nil). Typed errors that unwrap to several causes are one problem.
-func problems(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if reflect.TypeOf(err) != joinType {
-		return []error{err}
-	}
-	var out []error
-	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
-		out = append(out, problems(p)...)
-	}
-	return out
-}
+// problems returns the errors an errors.Join result holds, one per problem (see joinerr.Split).
+func problems(err error) []error { return joinerr.Split(err) }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
-	"reflect"
-
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/engine"
+	"github.com/wecforge/wecforge/internal/joinerr"
 )
 
 // built is the engine of a run, the workloads resolved for it, and where they go.
@@ -79,22 +77,5 @@ func (b *built) deliveries(wec *customization.WEC) map[int]engine.Delivery {
 	return out
 }
 
-// joinType is the dynamic type of what errors.Join returns.
-var joinType = reflect.TypeOf(errors.Join(errors.New("")))
-
-// problems returns the errors an errors.Join result holds, recursively (err itself when it
-// is not a join, nothing for nil). Only joins are taken apart: a typed error that unwraps to
-// several causes (a sentinel and its cause) is one problem.
-func problems(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if reflect.TypeOf(err) != joinType {
-		return []error{err}
-	}
-	var out []error
-	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
-		out = append(out, problems(p)...)
-	}
-	return out
-}
+// problems returns the errors an errors.Join result holds, one per problem (see joinerr.Split).
+func problems(err error) []error { return joinerr.Split(err) }

@@ -131,6 +131,14 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 			delete(r.good[wec], key)
 		}
 	}
+	r.renderPlaced(ctx, todo, changed, &st)
+	return st, nil
+}
+
+// renderPlaced renders every placed pair of the todo objects on every WEC, drops the results
+// of pairs no longer placed, and records both in st (Rendered, Dropped, Changed: the WECs in
+// changed plus those whose results changed). The caller holds r.mu.
+func (r *Renderer) renderPlaced(ctx context.Context, todo []*objectEntry, changed map[string]bool, st *Stats) {
 	var pairs []pair
 	for name := range r.wecs {
 		for _, e := range todo {
@@ -145,7 +153,6 @@ func (r *Renderer) SetObjects(ctx context.Context, objs []*unstructured.Unstruct
 	r.render(ctx, pairs, changed)
 	st.Rendered = len(pairs)
 	st.Changed = slices.Sorted(maps.Keys(changed))
-	return st, nil
 }
 
 // SetWEC adds a WEC or replaces its snapshot. A new WEC is rendered for every object placed on

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"maps"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -60,25 +58,13 @@ func (r *Renderer) SetPipeline(ctx context.Context, p *transform.Pipeline, objs 
 	for _, e := range todo {
 		redo[e.key] = true
 	}
-	changed := map[string]bool{}
-	var pairs []pair
-	for _, name := range slices.Sorted(maps.Keys(r.wecs)) {
+	for name := range r.wecs {
 		for key := range r.results[name] {
 			if !redo[key] {
 				st.Skipped++
 			}
 		}
-		for _, e := range todo {
-			if r.isPlaced(name, e) {
-				pairs = append(pairs, pair{wec: name, obj: e})
-			} else if r.drop(name, e.key) {
-				changed[name] = true
-				st.Dropped++
-			}
-		}
 	}
-	r.render(ctx, pairs, changed)
-	st.Rendered = len(pairs)
-	st.Changed = slices.Sorted(maps.Keys(changed))
+	r.renderPlaced(ctx, todo, map[string]bool{}, &st)
 	return st, nil
 }
