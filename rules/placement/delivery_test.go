@@ -237,3 +237,31 @@ spec:
 	again, _ := r.Delivered(0, "cluster1")
 	assert.Equal(t, []string{"a", "b"}, again.By[0].Modulation.StatusCollectors, "returned slices are the caller's")
 }
+
+// TestUnmetSingletons: singleton state asked by a policy delivering to two WECs is unmet (|S| =
+// 2) and reported for that policy only; with multi-WEC state asked too it is an aggregate, not
+// an error; a policy asking nothing is never named.
+func TestUnmetSingletons(t *testing.T) {
+	r := evaluate(t, policyHead+`metadata: {name: single}
+spec:
+  clusterSelectors: [{matchLabels: {location-group: edge}}]
+  downsync: [{resources: [deployments], wantSingletonReportedState: true}]
+---
+`+policyHead+`metadata: {name: plain}
+spec:
+  clusterSelectors: [{matchLabels: {name: cluster3}}]
+  downsync: [{resources: [deployments]}]`, nginx, nil)
+	assert.Equal(t, []placement.UnmetSingleton{{Object: nginx[1].Key, Qualified: 2, Policies: []string{"single"}}}, r.UnmetSingletons())
+
+	r = evaluate(t, policyHead+`metadata: {name: single}
+spec:
+  clusterSelectors: [{matchLabels: {location-group: edge}}]
+  downsync: [{resources: [deployments], wantSingletonReportedState: true, wantMultiWECReportedState: true}]`, nginx, nil)
+	assert.Empty(t, r.UnmetSingletons(), "both asked over two WECs aggregates")
+
+	r = evaluate(t, policyHead+`metadata: {name: single}
+spec:
+  clusterSelectors: [{matchLabels: {name: cluster1}}]
+  downsync: [{resources: [deployments], wantSingletonReportedState: true}]`, nginx, nil)
+	assert.Empty(t, r.UnmetSingletons(), "exactly one WEC: a copy")
+}

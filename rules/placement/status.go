@@ -90,3 +90,42 @@ func (r *Result) Status(obj int) StatusRequest {
 	out.S, out.M = r.wecNames(s), r.wecNames(m)
 	return out
 }
+
+// UnmetSingleton is an object whose singleton reported state was asked but cannot be given:
+// the decision is Clear (not exactly one WEC qualifies). KubeStellar reports it in the status
+// of the policies asking for it.
+type UnmetSingleton struct {
+	// Object is the object's key.
+	Object Key
+	// Qualified is how many WECs qualified: |S|, or |S ∪ M| when multi-WEC state was asked too.
+	Qualified int
+	// Policies are the names of the BindingPolicies (or Bindings) whose clause selecting the
+	// object sets wantSingletonReportedState, sorted.
+	Policies []string
+}
+
+// UnmetSingletons returns every object whose singleton reported state is unmet, in input order.
+func (r *Result) UnmetSingletons() []UnmetSingleton {
+	var out []UnmetSingleton
+	for oi := range r.byObject {
+		req := r.Status(oi)
+		if !req.Singleton || req.Decide().Action != StatusClear {
+			continue
+		}
+		qualified := len(req.S)
+		if req.MultiWEC {
+			u := append(slices.Clone(req.S), req.M...)
+			slices.Sort(u)
+			qualified = len(slices.Compact(u))
+		}
+		var names []string
+		for _, di := range r.byObject[oi] {
+			if d := r.docs[di]; d.hitFor(oi).mod.WantSingletonReportedState {
+				names = append(names, d.by.Name)
+			}
+		}
+		slices.Sort(names)
+		out = append(out, UnmetSingleton{Object: r.objects[oi].Key, Qualified: qualified, Policies: slices.Compact(names)})
+	}
+	return out
+}

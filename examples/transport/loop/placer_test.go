@@ -148,3 +148,29 @@ func TestLoopPolicyStatus(t *testing.T) {
 	warns, _, _ := unstructured.NestedStringSlice(get("lonely"), "warnings")
 	assert.NotEmpty(t, warns, "a policy selecting no WEC is warned about")
 }
+
+// TestLoopSingletonUnmetInPolicyStatus: a policy asking singleton reported state for an object
+// it delivers to two WECs gets the singleton-count error in its status.errors (KubeStellar puts
+// it there); a policy asking nothing of the same object gets none.
+func TestLoopSingletonUnmetInPolicyStatus(t *testing.T) {
+	single, plain := policy("single", "x", "a"), policy("plain", "east1", "a")
+	single.Object["spec"].(map[string]any)["clusterSelectors"] = []any{map[string]any{"matchLabels": map[string]any{"region": "east"}}}
+	single.Object["spec"].(map[string]any)["downsync"].([]any)[0].(map[string]any)["wantSingletonReportedState"] = true
+	status := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{bindingPoliciesResource: "BindingPolicyList"}, single.DeepCopy(), plain.DeepCopy())
+	clusters := []runtime.Object{
+		mc("east1", map[string]string{"region": "east", "name": "east1"}),
+		mc("east2", map[string]string{"region": "east", "name": "east2"}),
+	}
+	h := startLoop(t, Config{Placement: PlacementPolicies, SourceStatus: status}, clusters, nil, newSource(cm("a"), single, plain))
+	eventually(t, "a on east2", func() bool { return assert.ObjectsAreEqual([]string{"a"}, h.objects(t, "east2")) })
+	errsOf := func(name string) []string {
+		u, err := status.Resource(bindingPoliciesResource).Get(t.Context(), name, metav1.GetOptions{})
+		require.NoError(t, err)
+		errs, _, _ := unstructured.NestedStringSlice(u.Object, "status", "errors")
+		return errs
+	}
+	eventually(t, "singleton error written", func() bool { return len(errsOf("single")) == 1 })
+	assert.Contains(t, errsOf("single")[0], "2 WECs qualify")
+	assert.Empty(t, errsOf("plain"))
+}

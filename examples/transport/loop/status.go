@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/wecforge/wecforge/rules/combine"
 	"github.com/wecforge/wecforge/rules/placement"
 )
 
@@ -41,6 +42,16 @@ func (c *Controller) writeStatus(ctx context.Context, objs []*unstructured.Unstr
 		var de *DocumentError
 		if errors.As(e, &de) && de.Source == "source" && de.Kind == kind {
 			byName[de.Name] = append(byName[de.Name], de.Err.Error())
+		}
+	}
+	if r != nil && kind == placement.BindingPolicyKind {
+		// Singleton reported state asked but not exactly one WEC qualifies: KubeStellar says so
+		// in the status of the policies asking for it (docs/status.md).
+		for _, u := range r.UnmetSingletons() {
+			msg := (&combine.SingletonCountError{Object: u.Object, Qualified: u.Qualified}).Error()
+			for _, name := range u.Policies {
+				byName[name] = append(byName[name], msg)
+			}
 		}
 	}
 	warnings := map[string][]string{}

@@ -21,8 +21,8 @@
 //   - StatusCollector errors ([Controller.SetCollectors]).
 //
 // Singleton-count errors (singleton state asked, but not exactly one WEC qualifies) are
-// exposed ([Controller.SingletonErrors], [Options.OnSingletonError]) for the transport to write
-// into the policies' status.
+// exposed ([Controller.SingletonErrors], [Options.OnSingletonError]); the transport loop writes
+// them into the asking policies' status.errors from placement alone.
 //
 // # Writing only what changed
 //
