@@ -14,6 +14,7 @@ import (
 
 	"github.com/wecforge/wecforge/engine"
 	"github.com/wecforge/wecforge/rules"
+	"github.com/wecforge/wecforge/rules/combine"
 	"github.com/wecforge/wecforge/transform/customtransform"
 )
 
@@ -29,6 +30,7 @@ var (
 	customizationRulesResource  = schema.GroupVersionResource{Group: "wecforge.io", Version: "v1alpha1", Resource: "customizationrules"}
 	customTransformGK           = schema.GroupKind{Group: customTransformsResource.Group, Kind: customtransform.Kind}
 	customizationRuleGK         = schema.GroupKind{Group: customizationRulesResource.Group, Kind: rules.Kind}
+	statusCollectorGK           = schema.GroupKind{Group: combine.Group, Kind: combine.Kind}
 	customResourceDefinitionsGK = schema.GroupKind{Group: "apiextensions.k8s.io", Kind: crdKind}
 )
 
@@ -58,10 +60,14 @@ type liveConfig struct {
 }
 
 // newLiveConfig compiles the configuration files' documents, which must all be valid.
+// StatusCollectors among them are left to the status loop.
 func newLiveConfig(docs []*unstructured.Unstructured) (*liveConfig, *engine.Engine, error) {
 	lc := &liveConfig{compiler: engine.NewCompiler(engine.Config{}), names: map[schema.GroupKind]map[string]bool{}}
 	for i, d := range docs {
 		gk := d.GroupVersionKind().GroupKind()
+		if gk == statusCollectorGK {
+			continue // the status loop's (Config.Status), not the pipeline's
+		}
 		if gk != customTransformGK && gk != customizationRuleGK && gk != customResourceDefinitionsGK {
 			return nil, nil, fmt.Errorf("config document %d (%s %s) is neither a %s, a %s nor a %s",
 				i, d.GetKind(), d.GetName(), rules.Kind, CustomTransformKind, crdKind)

@@ -168,3 +168,21 @@ func TestNewRejectsAnInvalidConfigurationFile(t *testing.T) {
 	_, err = New(Config{LiveConfig: true, ConfigDocuments: []*unstructured.Unstructured{cm("x")}})
 	require.Error(t, err)
 }
+
+// TestLoopLiveConfigLeavesStatusCollectors: a StatusCollector among the configuration files
+// (the status loop's) neither fails the live pipeline nor changes what renders.
+func TestLoopLiveConfigLeavesStatusCollectors(t *testing.T) {
+	collector := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "control.kubestellar.io/v1alpha1", "kind": "StatusCollector",
+		"metadata": map[string]any{"name": "count"},
+		"spec":     map[string]any{"select": []any{map[string]any{"name": "wec", "def": "inventory.name"}}},
+	}}
+	clusters := []runtime.Object{mc("east1", map[string]string{"region": "east"})}
+	h := startLoop(t, Config{LiveConfig: true, ConfigDocuments: []*unstructured.Unstructured{collector, labelRule("r", "a", "file")}},
+		clusters, nil, newSource(cm("a")))
+	eventually(t, "the file's rule applies", func() bool {
+		m := h.manifest(t, "east1", "a")
+		return m != nil && m.GetLabels()["v"] == "file"
+	})
+	assert.Empty(t, h.c.ConfigErrors())
+}
