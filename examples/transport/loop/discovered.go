@@ -88,9 +88,9 @@ func NewDiscovered(client dynamic.Interface, disc Discoverer, mode PlacementMode
 	return d, nil
 }
 
-// WatchConfiguration makes the source also watch CustomTransforms and CustomizationRules
-// (when the API server serves them), for a controller with Config.LiveConfig. Call it before
-// Run.
+// WatchConfiguration makes the source also watch CustomTransforms, CustomizationRules and
+// StatusCollectors (when the API server serves them), for a controller with Config.LiveConfig.
+// Call it before Run.
 func (d *Discovered) WatchConfiguration() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -103,7 +103,8 @@ func (d *Discovered) watchesConfig(gr schema.GroupResource) bool {
 	d.mu.Lock()
 	on := d.config
 	d.mu.Unlock()
-	return on && (gr == customTransformsResource.GroupResource() || gr == customizationRulesResource.GroupResource())
+	return on && (gr == customTransformsResource.GroupResource() || gr == customizationRulesResource.GroupResource() ||
+		gr == statusCollectorsResource.GroupResource())
 }
 
 // Objects returns copies of every watched object, sorted by resource, namespace and name. It

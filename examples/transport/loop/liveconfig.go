@@ -57,6 +57,10 @@ type liveConfig struct {
 
 	mu   sync.Mutex
 	errs []error // the live documents' problems at the last compile
+	// collectorsKey identifies the source's StatusCollectors last handed to the status loop
+	// (collectorsSet: they were handed at least once).
+	collectorsKey string
+	collectorsSet bool
 }
 
 // newLiveConfig compiles the configuration files' documents, which must all be valid.
@@ -107,10 +111,14 @@ func liveSource(kind, name string) string { return "source " + kind + " " + name
 func (c *Controller) applyConfig(ctx context.Context, objs []*unstructured.Unstructured, rec *Record) ([]*unstructured.Unstructured, []string, error) {
 	lc := c.live
 	docs := slices.Clone(lc.static)
-	var workload, live []*unstructured.Unstructured
+	var workload, live, collectors []*unstructured.Unstructured
 	var errs []error
 	for _, o := range objs {
 		gk := o.GroupVersionKind().GroupKind()
+		if gk == statusCollectorGK {
+			collectors = append(collectors, o) // configures the status loop, never delivered
+			continue
+		}
 		switch gk {
 		case customTransformGK, customizationRuleGK, customResourceDefinitionsGK:
 		default:
@@ -156,6 +164,7 @@ func (c *Controller) applyConfig(ctx context.Context, objs []*unstructured.Unstr
 		changed = st.Changed
 		c.cfg.Log.Info("configuration changed", "documents", ch.Documents(), "rendered", st.Rendered, "skipped", st.Skipped)
 	}
+	c.applyCollectors(collectors)
 	if err := c.writeConfigStatus(ctx, live, errs); err != nil {
 		c.cfg.Log.Error(err, "configuration document status")
 	}
