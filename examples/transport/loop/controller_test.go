@@ -138,12 +138,16 @@ func TestControllerIncremental(t *testing.T) {
 			w, _ := delivered(t, ctx, h, "west1")
 			return greeting(w["ConfigMap web-settings"]) == "hello from west1 in zone w2"
 		})
+		// The record is kept after the works are written: wait for it too.
 		var rec *Record
-		for _, r := range c.History()[n:] {
-			if r.Cause == "wec west1" {
-				rec = &r
+		eventually("west1's record kept", func() bool {
+			for _, r := range c.History()[n:] {
+				if r.Cause == "wec west1" {
+					rec = &r
+				}
 			}
-		}
+			return rec != nil
+		})
 		require.NotNil(t, rec)
 		assert.Equal(t, 1, rec.Rendered)
 		assert.Equal(t, 2, rec.Skipped, "the Namespace and the Deployment do not read zone")
