@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -214,20 +212,13 @@ func (c *Controller) writeConfigStatus(ctx context.Context, live []*unstructured
 		if gk == customizationRuleGK {
 			gvr = customizationRulesResource
 		}
-		want := map[string]any{}
-		if cur, ok := o.Object["status"].(map[string]any); ok {
-			want = cloneStatus(cur)
+		fields := map[string]any{
+			"errors":             stringsAny(byDoc[liveSource(gk.Kind, o.GetName())]),
+			"warnings":           stringsAny(nil),
+			"observedGeneration": o.GetGeneration(),
 		}
-		want["errors"] = stringsAny(byDoc[liveSource(gk.Kind, o.GetName())])
-		want["warnings"] = stringsAny(nil)
-		want["observedGeneration"] = o.GetGeneration()
-		if equality.Semantic.DeepEqual(normalize(o.Object["status"]), normalize(want)) {
-			continue
-		}
-		next := o.DeepCopy()
-		next.Object["status"] = want
-		if _, err := c.cfg.SourceStatus.Resource(gvr).UpdateStatus(ctx, next, metav1.UpdateOptions{}); err != nil {
-			werrs = append(werrs, fmt.Errorf("write status of %s %s: %w", gk.Kind, o.GetName(), err))
+		if err := c.updateStatus(ctx, gvr, o, fields); err != nil {
+			werrs = append(werrs, err)
 		}
 	}
 	return errors.Join(werrs...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -74,25 +75,35 @@ func (c *Controller) writeStatus(ctx context.Context, objs []*unstructured.Unstr
 			continue
 		}
 		name := o.GetName()
-		want := map[string]any{}
-		if cur, ok := o.Object["status"].(map[string]any); ok {
-			want = cloneStatus(cur)
-		}
-		want["errors"] = stringsAny(byName[name])
+		fields := map[string]any{"errors": stringsAny(byName[name])}
 		if kind == placement.BindingPolicyKind {
-			want["warnings"] = stringsAny(warnings[name])
-			want["observedGeneration"] = o.GetGeneration()
+			fields["warnings"] = stringsAny(warnings[name])
+			fields["observedGeneration"] = o.GetGeneration()
 		}
-		if equality.Semantic.DeepEqual(normalize(o.Object["status"]), normalize(want)) {
-			continue
-		}
-		next := o.DeepCopy()
-		next.Object["status"] = want
-		if _, err := c.cfg.SourceStatus.Resource(gvr).UpdateStatus(ctx, next, metav1.UpdateOptions{}); err != nil {
-			werrs = append(werrs, fmt.Errorf("write status of %s %s: %w", kind, name, err))
+		if err := c.updateStatus(ctx, gvr, o, fields); err != nil {
+			werrs = append(werrs, err)
 		}
 	}
 	return errors.Join(werrs...)
+}
+
+// updateStatus sets fields in o's status on the source (the rest of its status kept), unless
+// they already hold those values.
+func (c *Controller) updateStatus(ctx context.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured, fields map[string]any) error {
+	want := map[string]any{}
+	if cur, ok := o.Object["status"].(map[string]any); ok {
+		want = cloneStatus(cur)
+	}
+	maps.Copy(want, fields)
+	if equality.Semantic.DeepEqual(normalize(o.Object["status"]), normalize(want)) {
+		return nil
+	}
+	next := o.DeepCopy()
+	next.Object["status"] = want
+	if _, err := c.cfg.SourceStatus.Resource(gvr).UpdateStatus(ctx, next, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("write status of %s %s: %w", o.GetKind(), o.GetName(), err)
+	}
+	return nil
 }
 
 func cutPrefix(s, p string) (string, bool) {
