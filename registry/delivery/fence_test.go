@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -100,7 +102,7 @@ func (r *writeRecorder) RoundTrip(next http.RoundTripper, req *http.Request) (*h
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		var obj struct {
-			Metadata      metav1.ObjectMeta    `json:"metadata"`
+			Metadata      metav1.ObjectMeta     `json:"metadata"`
 			Preconditions *metav1.Preconditions `json:"preconditions"`
 		}
 		_ = json.Unmarshal(body, &obj)
@@ -150,7 +152,9 @@ func (h *fenceHub) deliverer(t *testing.T, opts Options, rec *writeRecorder) *De
 	return d
 }
 
-func (h *fenceHub) works(t *testing.T) map[string]*workv1.ManifestWork { return listWorks(t, h.work, h.ns) }
+func (h *fenceHub) works(t *testing.T) map[string]*workv1.ManifestWork {
+	return listWorks(t, h.work, h.ns)
+}
 
 // restamp stamps the live work name with owner and epoch, as another replica would.
 func (h *fenceHub) restamp(t *testing.T, name, owner string, epoch int64) {
@@ -333,8 +337,19 @@ func TestFenceTakeoverStampsFirst(t *testing.T) {
 	}
 
 	d2 := h.deliverer(t, withFencer(newFencer("r2", 2)), &rec2)
-	rep, err := d2.Apply(ctx, h.ns, "k", twoParts("r/web:2"), ApplyOptions{})
+	var logged []string
+	lctx := logr.NewContext(ctx, funcr.New(func(prefix, args string) { logged = append(logged, args) }, funcr.Options{}))
+	rep, err := d2.Apply(lctx, h.ns, "k", twoParts("r/web:2"), ApplyOptions{})
 	require.NoError(t, err)
+	takeovers := 0
+	for _, l := range logged {
+		if strings.Contains(l, "taking over") {
+			takeovers++
+			assert.Contains(t, l, `"previousOwner"="r1"`)
+			assert.Contains(t, l, `"previousEpoch"=1`)
+		}
+	}
+	assert.Equal(t, 2, takeovers, "one V(0) line per stamped work: %v", logged)
 	assert.Len(t, rep.Stamped, 2)
 	assert.Len(t, rep.Updated, 1, "only the part holding the Deployment changes")
 	assert.Empty(t, rep.Created)
