@@ -776,3 +776,61 @@ func TestFencedErrorText(t *testing.T) {
 	assert.True(t, errors.Is(notOwner, ErrNotOwner))
 	assert.False(t, errors.Is(notOwner, ErrFenced))
 }
+
+// TestFenceMove checks a move under fencing on the modelled work agent: completed, every part
+// ends stamped; with the lease lost after the receiving part is written, the giving part is
+// not written again and no object leaves the WEC.
+func TestFenceMove(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lose=%v", lose), func(t *testing.T) {
+			h := newAgentHub("wec1")
+			f := newFencer("r1", 1)
+			opts := fakeOpts
+			opts.Fencer = f
+			d, err := New(h.cs, opts)
+			require.NoError(t, err)
+			ctx := context.Background()
+			sizes := map[string]int{"a": 600, "b": 600, "c": 600, "d": 600}
+			_, err = d.Apply(ctx, "wec1", "k", sized(sizes), ApplyOptions{})
+			require.NoError(t, err)
+			h.settle()
+			h.protect(cmRef("a"), cmRef("b"), cmRef("c"), cmRef("d"))
+			h.onGet = func(h *agentHub) {
+				for _, n := range h.names() {
+					h.reconcile(n)
+				}
+			}
+			f.mu.Lock()
+			f.calls = 0
+			if lose {
+				// 1 starts the Apply, 2 guards the receiving part's create, 3 the giving part's
+				// transitional update; the lease is gone before the giving part's last write.
+				f.hook = func(n int) {
+					if n == 4 {
+						f.set("r1", 1, false)
+					}
+				}
+			}
+			f.mu.Unlock()
+			sizes["b"] = 1300
+			n := len(h.writeLog())
+			_, err = d.Apply(ctx, "wec1", "k", sized(sizes), ApplyOptions{})
+			writes := h.writeLog()[n:]
+			h.settle()
+			assert.Empty(t, h.lostObjects())
+			if lose {
+				require.ErrorIs(t, err, ErrNotOwner)
+				assert.Len(t, writes, 2, "the receiving part and the giving part's transitional content: %v", writes)
+				return
+			}
+			require.NoError(t, err)
+			list, err := h.cs.WorkV1().ManifestWorks("wec1").List(ctx, metav1.ListOptions{})
+			require.NoError(t, err)
+			require.Len(t, list.Items, 3)
+			for _, mw := range list.Items {
+				assert.Equal(t, "r1", mw.Annotations[OwnerAnnotation])
+				assert.Equal(t, "1", mw.Annotations[EpochAnnotation])
+			}
+		})
+	}
+}
