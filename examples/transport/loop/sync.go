@@ -193,10 +193,6 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	rep, err := c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{})
 	rec.Writes += rep.Writes()
 	c.cfg.Metrics.wrote(rep)
-	if err != nil && isFenced(err) {
-		c.fenced(wec, "delivery", err)
-		return nil
-	}
 	var refused *delivery.ShrinkRefusedError
 	if errors.As(err, &refused) {
 		confirm, wait := c.shrinkCause(wec, refused)
