@@ -70,6 +70,17 @@
 // Deliveries run for [Config.Workers] WECs at a time; the writes of one WEC never overlap, so
 // registry/delivery's moves keep every object applied.
 //
+// # Several replicas
+//
+// With [Config.Ownership] (a registry/sharding Sharder) several replicas share the fleet. Each
+// renders every target WEC but delivers — and deletes the works of — only the WECs it owns; a
+// WEC it does not own is skipped, never treated as dropped, however long that lasts. The
+// Deliverer is fenced by the same owner (delivery.Fencer), so a replica that lost a WEC, even
+// in the middle of a delivery, writes nothing more to it; a fenced delivery is logged with its
+// reason and tried again only after the next ownership change. Gaining a WEC delivers it at
+// once, which stamps the new owner's epoch on its works in place. Only the leader writes the
+// placement and configuration documents' status; gaining leadership rewrites what differs.
+//
 // # Observability
 //
 // Progress goes to a logr.Logger. [Controller.History] records, per processed change, how many

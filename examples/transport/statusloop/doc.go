@@ -40,6 +40,13 @@
 // which names the fields of the last status read, and registry/delivery then asks for each
 // top-level field separately. See docs/returned-state.md.
 //
+// # Several replicas
+//
+// With [Options.Leadership] every replica runs a status loop that reads every WEC's feedback
+// and keeps the combined state, but only the leader writes to the WDS; it asks right before
+// each write, so losing leadership stops the writes at once. Gaining leadership queues every
+// output again, and the writer skips what the WDS already holds.
+//
 // # Concurrency
 //
 // All methods are safe for concurrent use. Writes go through a rate-limited work queue; a

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	clusterclient "open-cluster-management.io/api/client/cluster/clientset/versioned"
+	workclient "open-cluster-management.io/api/client/work/clientset/versioned"
+	clusterv1 "open-cluster-management.io/api/cluster/v1"
+	workv1 "open-cluster-management.io/api/work/v1"
+
+	"github.com/wecforge/wecforge/registry"
+	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/registry/sharding"
+)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of Main's log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runs numbers the runs of TestMainSharded (-count) so that each has its own names.
+var runs atomic.Int32
+
+// replica is one Main running in the test process.
+type replica struct {
+	id     string
+	cancel context.CancelFunc
+	code   chan int
+	log    *syncBuffer
+}
+
+// TestMainSharded runs two replicas of the transport command (Main, in process) against an
+// envtest hub with --shard-namespace: the namespace is created, each WEC's works are stamped
+// by exactly one replica, and when the owner of a WEC stops, the other takes it over in place
+// (same ManifestWork, new owner, higher epoch) and a property change made after the stop
+// reaches it. Both exit 0 and
+// leave no member Lease behind.
+func TestMainSharded(t *testing.T) {
+	cfg := hub.Config(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	kube, err := kubernetes.NewForConfig(cfg)
+	require.NoError(t, err)
+	ocm, err := clusterclient.NewForConfig(cfg)
+	require.NoError(t, err)
+	work, err := workclient.NewForConfig(cfg)
+	require.NoError(t, err)
+	n := runs.Add(1)
+	wecA := fmt.Sprintf("wec-a-%d", n)
+	wecs := []string{wecA, fmt.Sprintf("wec-b-%d", n), fmt.Sprintf("wec-c-%d", n)}
+	for _, w := range wecs {
+		_, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: w}}, metav1.CreateOptions{})
+		require.NoError(t, err)
+		_, err = ocm.ClusterV1().ManagedClusters().Create(ctx, &clusterv1.ManagedCluster{
+			ObjectMeta: metav1.ObjectMeta{Name: w}, Spec: clusterv1.ManagedClusterSpec{HubAcceptsClient: true},
+		}, metav1.CreateOptions{})
+		require.NoError(t, err)
+		_, err = registry.SetProperties(ctx, kube, w, map[string]string{"zone": "z1"})
+		require.NoError(t, err)
+	}
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "hub.kubeconfig")
+	require.NoError(t, os.WriteFile(kubeconfig, hub.Kubeconfig(t), 0o600))
+	objects := filepath.Join(dir, "objects.yaml")
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\n  annotations:\n    control.kubestellar.io/expand-templates: 'true'\ndata:\n  zone: '{{ .zone }}'\n"
+	require.NoError(t, os.WriteFile(objects, []byte(doc), 0o600))
+
+	shardNS := fmt.Sprintf("transport-shards-%d", n)
+	lease, renew, skew := 3*time.Second, 500*time.Millisecond, 500*time.Millisecond
+	start := func(id string) *replica {
+		rctx, rcancel := context.WithCancel(ctx)
+		r := &replica{id: id, cancel: rcancel, code: make(chan int, 1), log: &syncBuffer{}}
+		args := []string{"--hub-kubeconfig", kubeconfig, "-f", objects, "--source-key", "sharded",
+			"--shard-namespace", shardNS, "--identity", id, "--shards", "8",
+			"--lease-duration", lease.String(), "--lease-renew", renew.String(), "--lease-skew", skew.String()}
+		go func() { r.code <- Main(rctx, args, r.log) }()
+		t.Cleanup(func() {
+			rcancel()
+			select {
+			case <-r.code:
+			case <-time.After(time.Minute):
+				t.Errorf("replica %s did not stop", id)
+			}
+		})
+		return r
+	}
+	a, b := start("replica-a"), start("replica-b")
+
+	// stamps reads each WEC's one ManifestWork.
+	stamps := func() map[string]workv1.ManifestWork {
+		out := map[string]workv1.ManifestWork{}
+		for _, w := range wecs {
+			list, err := work.WorkV1().ManifestWorks(w).List(ctx, metav1.ListOptions{})
+			require.NoError(t, err)
+			if len(list.Items) == 1 {
+				out[w] = list.Items[0]
+			}
+		}
+		return out
+	}
+	owners := map[string]bool{}
+	require.Eventually(t, func() bool {
+		st := stamps()
+		if len(st) != len(wecs) {
+			return false
+		}
+		clear(owners)
+		for _, mw := range st {
+			owners[mw.Annotations[delivery.OwnerAnnotation]] = true
+		}
+		return !owners[""]
+	}, time.Minute, 100*time.Millisecond, "every WEC delivered and stamped")
+	_, err = kube.CoreV1().Namespaces().Get(ctx, shardNS, metav1.GetOptions{})
+	require.NoError(t, err, "the shard namespace was created")
+	for o := range owners {
+		assert.Contains(t, []string{"replica-a", "replica-b"}, o)
+	}
+	assert.Contains(t, a.log.String(), "sharding started")
+	assert.Contains(t, a.log.String(), `"identity"="replica-a"`)
+
+	// Let ownership settle: each replica holds its share, nothing moves for a few renewals.
+	var before map[string]workv1.ManifestWork
+	settled := time.Time{}
+	require.Eventually(t, func() bool {
+		st := stamps()
+		same := len(st) == len(wecs) && before != nil
+		for w, mw := range st {
+			if p, ok := before[w]; !ok || p.ResourceVersion != mw.ResourceVersion {
+				same = false
+			}
+		}
+		if !same {
+			before, settled = st, time.Now()
+			return false
+		}
+		return time.Since(settled) > 3*renew
+	}, time.Minute, 100*time.Millisecond, "ownership settled")
+
+	// Stop the owner of wec-a; the other replica takes it over in place.
+	victim, survivor := a, b
+	if before[wecA].Annotations[delivery.OwnerAnnotation] == "replica-b" {
+		victim, survivor = b, a
+	}
+	stopped := time.Now()
+	victim.cancel()
+	select {
+	case code := <-victim.code:
+		assert.Equal(t, 0, code, victim.log.String())
+		victim.code <- code // for the cleanup
+	case <-time.After(time.Minute):
+		t.Fatal("the stopped replica did not exit")
+	}
+	// A property change made after the owner stopped reaches wec-a through the survivor.
+	_, err = registry.SetProperties(ctx, kube, wecA, map[string]string{"zone": "z2"})
+	require.NoError(t, err)
+	var after workv1.ManifestWork
+	require.Eventually(t, func() bool {
+		st := stamps()
+		mw, ok := st[wecA]
+		after = mw
+		return ok && mw.Annotations[delivery.OwnerAnnotation] == survivor.id
+	}, time.Minute, 50*time.Millisecond, "the survivor owns wec-a")
+	t.Logf("takeover of wec-a after the owner stopped: %s", time.Since(stopped).Round(10*time.Millisecond))
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(stamps()[wecA].Spec.Workload.Manifests[0].Raw), `"zone":"z2"`)
+	}, time.Minute, 50*time.Millisecond, "the property change lands")
+	assert.Equal(t, before[wecA].Name, after.Name, "same ManifestWork")
+	assert.Equal(t, before[wecA].UID, after.UID, "updated in place, not re-created")
+	epoch := func(mw workv1.ManifestWork) int64 {
+		n, err := strconv.ParseInt(mw.Annotations[delivery.EpochAnnotation], 10, 64)
+		require.NoError(t, err)
+		return n
+	}
+	assert.Greater(t, epoch(after), epoch(before[wecA]), "the new owner's epoch is higher")
+	assert.Contains(t, survivor.log.String(), "ownership changed")
+
+	// The stopped replica released its member Lease.
+	leases, err := kube.CoordinationV1().Leases(shardNS).List(ctx, metav1.ListOptions{LabelSelector: sharding.GroupLabel})
+	require.NoError(t, err)
+	for _, l := range leases.Items {
+		if strings.Contains(l.Name, "-member-") && l.Spec.HolderIdentity != nil {
+			assert.NotEqual(t, victim.id, *l.Spec.HolderIdentity, "the stopped replica's member Lease is gone")
+		}
+	}
+}
