@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	workv1 "open-cluster-management.io/api/work/v1"
 
 	"github.com/wecforge/wecforge/transform"
@@ -47,6 +46,13 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 		return rep, err
 	}
 	log := logr.FromContextOrDiscard(ctx).WithValues("wec", wec, "source", key)
+	fc, err := d.startFence(wec)
+	if err != nil {
+		if errors.Is(err, ErrNotOwner) {
+			log.V(1).Info("not the owner of the WEC: nothing written")
+		}
+		return rep, err
+	}
 	current, err := d.current(ctx, wec, key)
 	if err != nil {
 		return rep, err
@@ -69,7 +75,10 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 	if err != nil {
 		return rep, err
 	}
-	if err := d.write(ctx, log, wec, key, l, cur, &rep); err != nil {
+	if err := d.takeOver(ctx, log, fc, cur, &rep); err != nil {
+		return rep, err
+	}
+	if err := d.write(ctx, log, fc, wec, key, l, cur, &rep); err != nil {
 		return rep, err
 	}
 	if refused != nil {
@@ -120,7 +129,7 @@ func muchSmaller(current, desired, removed int, fraction float64) bool {
 // write carries out a layout in the order that keeps every object in at least one Applied
 // part: (A) every part that gives nothing, and the giving parts with the leaving objects still
 // in them; (B) after the receiving parts are Applied, the giving parts; (C) deletes.
-func (d *Deliverer) write(ctx context.Context, log logr.Logger, wec, key string, l layout, cur holding, rep *Report) error {
+func (d *Deliverer) write(ctx context.Context, log logr.Logger, fc *fence, wec, key string, l layout, cur holding, rep *Report) error {
 	givers := map[string]bool{}
 	leaving := map[string][]transform.ObjectRef{}
 	for _, m := range l.moves {
@@ -137,14 +146,14 @@ func (d *Deliverer) write(ctx context.Context, log logr.Logger, wec, key string,
 		if givers[mw.Name] {
 			continue
 		}
-		g, err := d.put(ctx, log, cur.works[mw.Name], mw, rep)
+		g, err := d.put(ctx, log, fc, cur.works[mw.Name], mw, rep)
 		if err != nil {
 			return err
 		}
 		gen[mw.Name] = g
 	}
 	if len(l.moves) == 0 {
-		return d.deleteStale(ctx, log, wec, l, cur, rep)
+		return d.deleteStale(ctx, log, fc, wec, l, cur, rep)
 	}
 	for _, name := range slices.Sorted(mapKeys(givers)) {
 		tw, err := d.transitional(wec, key, name, l, leaving[name])
@@ -154,7 +163,7 @@ func (d *Deliverer) write(ctx context.Context, log logr.Logger, wec, key string,
 		if tw == nil || upToDate(cur.works[name], tw) {
 			continue
 		}
-		g, err := d.put(ctx, log, cur.works[name], tw, rep)
+		g, err := d.put(ctx, log, fc, cur.works[name], tw, rep)
 		if err != nil {
 			return err
 		}
@@ -167,11 +176,11 @@ func (d *Deliverer) write(ctx context.Context, log logr.Logger, wec, key string,
 		if !givers[mw.Name] {
 			continue
 		}
-		if _, err := d.put(ctx, log, cur.works[mw.Name], mw, rep); err != nil {
+		if _, err := d.put(ctx, log, fc, cur.works[mw.Name], mw, rep); err != nil {
 			return err
 		}
 	}
-	return d.deleteStale(ctx, log, wec, l, cur, rep)
+	return d.deleteStale(ctx, log, fc, wec, l, cur, rep)
 }
 
 // transitional is what a giving part holds while its objects move: its planned content plus
@@ -203,20 +212,22 @@ func (d *Deliverer) transitional(wec, key, name string, l layout, leaving []tran
 }
 
 // deleteStale deletes the pair's works that the layout no longer uses.
-func (d *Deliverer) deleteStale(ctx context.Context, log logr.Logger, wec string, l layout, cur holding, rep *Report) error {
-	works := d.client.WorkV1().ManifestWorks(wec)
+func (d *Deliverer) deleteStale(ctx context.Context, log logr.Logger, fc *fence, wec string, l layout, cur holding, rep *Report) error {
 	for _, name := range slices.Sorted(mapKeys(cur.works)) {
 		if _, ok := l.parts[name]; ok {
 			continue
 		}
-		err := works.Delete(ctx, name, metav1.DeleteOptions{})
+		gone, err := d.deleteWork(ctx, log, fc, cur.works[name])
+		var fenced *FencedError
 		switch {
-		case err == nil:
+		case errors.As(err, &fenced):
+			log.Info("ManifestWork fenced: not deleting it", "work", name, "error", err.Error())
+			return err
+		case err != nil:
+			return workError(wec, name, "delete", err)
+		case !gone:
 			rep.Deleted = append(rep.Deleted, name)
 			log.V(1).Info("ManifestWork written", "work", name, "action", "delete")
-		case apierrors.IsNotFound(err):
-		default:
-			return workError(wec, name, "delete", err)
 		}
 	}
 	return nil

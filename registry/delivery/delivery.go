@@ -43,6 +43,12 @@ type Options struct {
 	// Lister, when set, is where Apply reads a pair's current ManifestWorks (for example a
 	// [CachedLister]); nil lists them from the API server on every Apply.
 	Lister WorkLister
+	// Fencer, when set, fences every write of Apply and Delete (see the package doc,
+	// "Fencing"): a WEC is written only while Fencer says this replica owns it, every written
+	// ManifestWork carries [OwnerAnnotation] and [EpochAnnotation], and works stamped by another
+	// owner or a later epoch are never written or deleted. nil writes without fencing and
+	// without those annotations.
+	Fencer Fencer
 }
 
 // Defaults of [Options].
@@ -102,15 +108,25 @@ type Report struct {
 	WEC, Key string
 	// Created, Updated, Deleted and Unchanged list the ManifestWorks by what happened to them.
 	Created, Updated, Deleted, Unchanged []string
+	// Stamped lists the ManifestWorks whose owner and epoch annotations alone were updated
+	// when this replica took them over (only with [Options.Fencer]); such a work is also
+	// listed by what happened to its content afterwards.
+	Stamped []string
 }
 
-// Writes is the number of API writes the call made (creates, updates and deletes).
-func (r Report) Writes() int { return len(r.Created) + len(r.Updated) + len(r.Deleted) }
+// Writes is the number of API writes the call made (creates, updates, deletes and stamps).
+func (r Report) Writes() int {
+	return len(r.Created) + len(r.Updated) + len(r.Deleted) + len(r.Stamped)
+}
 
 // String summarizes the report on one line.
 func (r Report) String() string {
-	return fmt.Sprintf("%s %s: created=%d updated=%d deleted=%d unchanged=%d",
+	s := fmt.Sprintf("%s %s: created=%d updated=%d deleted=%d unchanged=%d",
 		r.WEC, r.Key, len(r.Created), len(r.Updated), len(r.Deleted), len(r.Unchanged))
+	if len(r.Stamped) > 0 {
+		s += fmt.Sprintf(" stamped=%d", len(r.Stamped))
+	}
+	return s
 }
 
 // upToDate reports whether cur already carries everything want would write.
@@ -137,7 +153,7 @@ func mergeMaps(base, over map[string]string) map[string]string {
 }
 
 func (r *Report) sort() {
-	for _, s := range [][]string{r.Created, r.Updated, r.Deleted, r.Unchanged} {
+	for _, s := range [][]string{r.Created, r.Updated, r.Deleted, r.Unchanged, r.Stamped} {
 		sort.Strings(s)
 	}
 }

@@ -25,7 +25,12 @@ var conflictBackoff = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, F
 // put makes the live ManifestWork carry want (cur is the work as listed, nil when absent) and
 // returns its generation afterwards. A work that is already up to date is not written. A work
 // deleted meanwhile is created again; one created meanwhile is updated.
-func (d *Deliverer) put(ctx context.Context, log logr.Logger, cur, want *workv1.ManifestWork, rep *Report) (int64, error) {
+//
+// With a fence, want is written with its stamp, the Fencer is asked before every write, and a
+// work read again (after a conflict, or a create that found it existing) that another owner or
+// a later epoch holds stops the call with a [*FencedError].
+func (d *Deliverer) put(ctx context.Context, log logr.Logger, fc *fence, cur, want *workv1.ManifestWork, rep *Report) (int64, error) {
+	want = fc.annotate(want)
 	if cur != nil && upToDate(cur, want) {
 		if !slices.Contains(rep.Unchanged, want.Name) {
 			rep.Unchanged = append(rep.Unchanged, want.Name)
@@ -34,6 +39,9 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, cur, want *workv1.
 	}
 	works := d.client.WorkV1().ManifestWorks(want.Namespace)
 	if cur == nil {
+		if err := fc.check(want.Name); err != nil {
+			return 0, err
+		}
 		got, err := works.Create(ctx, want, metav1.CreateOptions{})
 		switch {
 		case err == nil:
@@ -62,6 +70,12 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, cur, want *workv1.
 				}
 				return err
 			}
+			if err := fc.held(log, live); err != nil {
+				return err
+			}
+		}
+		if err := fc.check(want.Name); err != nil {
+			return err
 		}
 		next := live.DeepCopy()
 		next.Spec = *want.Spec.DeepCopy()
@@ -76,12 +90,20 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, cur, want *workv1.
 		}
 		return err
 	})
-	if err != nil {
+	var fenced *FencedError
+	switch {
+	case errors.As(err, &fenced):
+		log.Info("ManifestWork fenced: not delivering", "work", want.Name, "error", err.Error())
+		return 0, err
+	case err != nil:
 		return 0, workError(want.Namespace, want.Name, "update", err)
 	}
 	if gone {
 		// Deleted by someone else since it was listed: write it again.
 		log.Info("ManifestWork was deleted by someone else; creating it again", "work", want.Name)
+		if err := fc.check(want.Name); err != nil {
+			return 0, err
+		}
 		got, err = works.Create(ctx, want, metav1.CreateOptions{})
 		if err != nil {
 			return 0, workError(want.Namespace, want.Name, "create", err)
