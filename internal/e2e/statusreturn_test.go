@@ -21,9 +21,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/wecforge/wecforge/examples/transport/crds"
-	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/examples/transport/statusback"
-	"github.com/wecforge/wecforge/examples/transport/statusloop"
 	"github.com/wecforge/wecforge/internal/e2e"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/rules/combine"
