@@ -38,6 +38,11 @@ type ApplyOptions struct {
 // report lists what was written before it; calling Apply again converges. Writes are logged
 // through the logr.Logger of ctx (logr.FromContextOrDiscard): one line per write at V(1),
 // refusals and unconfirmed moves at V(0).
+//
+// With [Options.Fencer], Apply writes only while the Fencer says this replica owns wec, first
+// stamps works taken over from an earlier owner, and returns a [*FencedError] (wrapping
+// [ErrNotOwner] or [ErrFenced]) instead of writing over another owner's works; see the package
+// doc, "Fencing".
 func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, opts ApplyOptions) (Report, error) {
 	rep := Report{WEC: wec, Key: key}
 	defer rep.sort()
@@ -75,10 +80,15 @@ func (d *Deliverer) Apply(ctx context.Context, wec, key string, objs []Object, o
 	if err != nil {
 		return rep, err
 	}
-	if err := d.takeOver(ctx, log, fc, cur, &rep); err != nil {
-		return rep, err
+	err = d.takeOver(ctx, log, fc, cur, &rep)
+	if err == nil {
+		err = d.write(ctx, log, fc, wec, key, l, cur, &rep)
 	}
-	if err := d.write(ctx, log, fc, wec, key, l, cur, &rep); err != nil {
+	if err != nil {
+		if fe := (*FencedError)(nil); errors.As(err, &fe) {
+			log.Info("delivery fenced: stopped writing to the WEC", "work", fe.Work, "reason", fe.Err.Error(),
+				"owner", fe.Owner, "epoch", fe.Epoch, "heldBy", fe.HeldBy, "heldEpoch", fe.HeldEpoch, "written", rep.Writes())
+		}
 		return rep, err
 	}
 	if refused != nil {
@@ -221,7 +231,6 @@ func (d *Deliverer) deleteStale(ctx context.Context, log logr.Logger, fc *fence,
 		var fenced *FencedError
 		switch {
 		case errors.As(err, &fenced):
-			log.Info("ManifestWork fenced: not deleting it", "work", name, "error", err.Error())
 			return err
 		case err != nil:
 			return workError(wec, name, "delete", err)
@@ -244,7 +253,9 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 }
 
 // Delete removes every ManifestWork of (wec, key): it is Apply with no objects and
-// ConfirmShrink — calling it is the confirmation. A missing namespace is not an error.
+// ConfirmShrink — calling it is the confirmation. A missing namespace is not an error. With
+// [Options.Fencer] it deletes only works stamped by this owner (or taken over by it first), at
+// the UID and resourceVersion read.
 func (d *Deliverer) Delete(ctx context.Context, wec, key string) (Report, error) {
 	rep, err := d.Apply(ctx, wec, key, nil, ApplyOptions{ConfirmShrink: true})
 	if errors.Is(err, ErrNoNamespace) || apierrors.IsNotFound(err) {

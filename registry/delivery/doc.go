@@ -49,7 +49,8 @@
 // Apply again resumes the move. A receiving part deleted by someone else during the wait is a
 // [*MoveError] wrapping [ErrWorkDeleted]; the giving part is not touched. Writes within one
 // pair are sequential; callers may deliver to different WECs in parallel. Two concurrent Apply
-// calls for the same pair are last-writer-wins and void this guarantee: serialise them.
+// calls for the same pair are last-writer-wins and void this guarantee: serialise them (with
+// [Options.Fencer], calls of different owners are not last-writer-wins: see "Fencing").
 //
 // # Deleting only with a cause
 //
@@ -83,6 +84,52 @@
 // [ClientConfig], which raises client-go's default client-side limit (5 requests per second)
 // to [DefaultClientQPS], so that the hub, not the client, bounds a fleet-wide change;
 // benchmarks/README.md has the measurements.
+//
+// # Fencing
+//
+// Several transport replicas may share a fleet, each owning some WECs (package
+// registry/sharding hands out the ownership). [Options.Fencer] makes Apply and Delete safe
+// against a replica that lost a WEC without knowing it yet (paused, partitioned, slow). The
+// [Fencer] gives this replica's owner name and epoch for a WEC — the epoch grows with every
+// change of owner — and every ManifestWork written carries them in [OwnerAnnotation] and
+// [EpochAnnotation]. With a Fencer, Apply:
+//
+//  1. asks the Fencer first, and returns a [*FencedError] wrapping [ErrNotOwner] without any
+//     request (not even a read) when it says no;
+//  2. reads the pair's current ManifestWorks and, when any is stamped with a later epoch, or
+//     with this epoch by another owner, returns a [*FencedError] wrapping [ErrFenced] and
+//     writes nothing (an epoch that does not parse counts as no stamp, and is logged);
+//  3. stamps the works stamped earlier or not at all — an update of the two annotations only,
+//     at the resourceVersion read — before any content write, logging the takeover with the
+//     previous owner and epoch ([Report].Stamped lists them). Names stay, so a takeover updates
+//     the works in place: nothing is deleted or created again;
+//  4. writes the content as without a Fencer, asking the Fencer again before every create,
+//     update and delete: a "no", or another epoch, stops the call with [ErrNotOwner];
+//  5. reads a work again after an update conflict, or a create that found it existing, and
+//     stops with [ErrFenced] when another owner or a later epoch holds it by then; otherwise it
+//     retries as usual;
+//  6. deletes a part only with preconditions (the UID and resourceVersion read of a work not
+//     held by another owner); a precondition conflict reads it again, with the same check.
+//
+// The stamps are not part of the content hash: a takeover alone writes the stamps and nothing
+// else, and a work up to date and stamped as this owner is not written at all. The wait that
+// confirms a move only reads.
+//
+// Guarantees. Every write is conditional on a read whose stamp is this owner's at this epoch
+// (updates carry that resourceVersion, deletes that precondition; a create succeeds only where
+// no work exists), so once the new owner's stamp is on a work, an older owner's next write to it
+// conflicts and the re-read fences it: the older owner writes nothing more to that work, even
+// if its Fencer still says yes. A replica whose Fencer says no writes nothing. Nothing is
+// deleted on behalf of an owner other than the one whose stamp was read.
+//
+// Limits. Fencing is per ManifestWork: an older owner that read before the stamp landed may
+// still complete writes to other works of the pair that the new owner has not stamped yet (the
+// new owner stamps them all before writing content, so its content then wins and the older
+// owner's next write is fenced). The Fencer decides ownership; this package trusts its answer
+// and only asks it at each write, so a Fencer must say no once the replica's hold may have
+// expired (registry/sharding allows for clock skew). A [*FencedError] is final for that call:
+// the caller stops delivering the WEC rather than retrying; throttling (429), timeouts and
+// other API errors stay [*WorkError]s, to be retried. Plan neither asks a Fencer nor stamps.
 //
 // # Create-only objects
 //

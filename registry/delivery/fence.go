@@ -187,7 +187,6 @@ func (d *Deliverer) takeOver(ctx context.Context, log logr.Logger, fc *fence, cu
 	names := slices.Sorted(mapKeys(cur.works))
 	for _, name := range names {
 		if err := fc.held(log, cur.works[name]); err != nil {
-			log.Info("ManifestWorks held by another owner: not delivering", "work", name, "error", err.Error())
 			return err
 		}
 	}

@@ -93,7 +93,6 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, fc *fence, cur, wa
 	var fenced *FencedError
 	switch {
 	case errors.As(err, &fenced):
-		log.Info("ManifestWork fenced: not delivering", "work", want.Name, "error", err.Error())
 		return 0, err
 	case err != nil:
 		return 0, workError(want.Namespace, want.Name, "update", err)

@@ -96,6 +96,16 @@ type Config struct {
 	// returned status back into the source. Its Redeliver option should call
 	// [Controller.Redeliver].
 	Status statusloop.PlacementSink
+	// Ownership, when set, makes this controller one of several replicas sharing the fleet: it
+	// delivers, and deletes the works of, only the WECs Ownership.Owns; a target WEC it does not
+	// own is skipped, never treated as dropped (no relabel grace starts, no shrink is
+	// confirmed), and its rendered state is kept so that gaining it delivers at once. The
+	// start-up sweep looks only at owned WECs. The placement and configuration documents'
+	// status is written only while Ownership.Leader. Deliveries stopped by fencing
+	// (delivery.ErrFenced, delivery.ErrNotOwner) are not retried until the next
+	// Ownership.Changes. The Deliverer should be fenced by the same owner (a delivery.Fencer).
+	// nil: this replica owns every WEC and is the leader.
+	Ownership Ownership
 }
 
 // Defaults of [Config]. DefaultWorkers is 16 because the hub's API server spends less CPU per
@@ -177,6 +187,8 @@ type Controller struct {
 	// statusPlaced are the objects last handed to Config.Status, with the WECs whose status
 	// of each is wanted.
 	statusPlaced map[transform.ObjectRef]map[string]bool
+	// own is what was last seen of Config.Ownership (ownership.go); guarded by mu.
+	own ownershipState
 }
 
 // MaxHistory bounds the records [Controller.History] keeps (the oldest are dropped).
@@ -307,6 +319,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	c.cfg.Log.Info("transport loop running", "wecs", len(c.inv.List()), "sourceKey", c.cfg.SourceKey,
 		"relabelGrace", c.cfg.RelabelGrace, "shrinkConfirmAfter", c.cfg.ShrinkConfirmAfter)
+	wg.Go(func() { c.watchOwnership(ctx) })
 	c.queue.Add(keySweep)
 	var workers sync.WaitGroup
 	for range c.cfg.Workers {

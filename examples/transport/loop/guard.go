@@ -24,6 +24,15 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	if !c.isDelivered(name) {
 		return nil
 	}
+	if !c.owns(name) {
+		// Another replica owns it: it decides, and deletes. This replica's grace starts only
+		// once it owns the WEC.
+		c.mu.Lock()
+		delete(c.leaving, name)
+		delete(c.now, name)
+		c.mu.Unlock()
+		return nil
+	}
 	c.mu.Lock()
 	since, ok := c.leaving[name]
 	if !ok {
@@ -44,10 +53,18 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	lock.Lock()
 	defer lock.Unlock()
 	start := time.Now()
+	if !c.owns(name) {
+		return nil // lost during the grace: the owner decides
+	}
 	rep, err := c.cfg.Deliverer.Delete(ctx, name, c.cfg.SourceKey)
 	c.cfg.Metrics.delivered(time.Since(start))
 	rec.Writes += rep.Writes()
 	c.cfg.Metrics.wrote(rep)
+	if err != nil && isFenced(err) {
+		c.fenced(name, "deletion", err)
+		c.stay(name)
+		return nil
+	}
 	if err != nil {
 		c.cfg.Metrics.failed(ErrorDelivery)
 		return err
@@ -158,7 +175,8 @@ func (c *Controller) observe(objs []*unstructured.Unstructured) {
 
 // sweep finds the WECs holding works of this source key that are not targets (left by an
 // earlier run, or relabelled while the loop was down) and schedules their removal after the
-// relabel grace.
+// relabel grace. With an Ownership only owned WECs are looked at (it runs again when WECs are
+// gained).
 func (c *Controller) sweep(ctx context.Context) error {
 	wecs, err := c.cfg.Deliverer.WECs(ctx, c.cfg.SourceKey)
 	if err != nil {
@@ -167,7 +185,7 @@ func (c *Controller) sweep(ctx context.Context) error {
 	var stale []string
 	for _, name := range wecs {
 		w, ok := c.inv.Get(name)
-		if ok && c.targeted(w) {
+		if ok && c.targeted(w) || !c.owns(name) {
 			continue
 		}
 		stale = append(stale, name)

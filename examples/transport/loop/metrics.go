@@ -46,6 +46,12 @@ type Metrics struct {
 	process  prometheus.Histogram
 	delivery prometheus.Histogram
 	queue    workqueue.MetricsProvider
+
+	// several replicas (Config.Ownership)
+	owned     prometheus.Gauge
+	leader    prometheus.Gauge
+	takeovers prometheus.Counter
+	fenced    prometheus.Counter
 }
 
 // NewMetrics creates the transport's metrics and registers them, with the Go runtime and
@@ -84,6 +90,22 @@ func NewMetrics() *Metrics {
 			Help:    "Time to deliver one WEC's ManifestWorks, including a confirmed shrink.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 		}),
+		owned: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "transport_owned_wecs",
+			Help: "WECs this replica owned at the last ownership change among several replicas (0 for a single replica, which owns every WEC).",
+		}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "transport_leader",
+			Help: "1 while this replica writes status to the source API server (the leader), else 0.",
+		}),
+		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "transport_takeovers_total",
+			Help: "WECs this replica gained from another replica (or an expired Lease) after it started.",
+		}),
+		fenced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "transport_fenced_total",
+			Help: "Deliveries and deletions stopped by fencing: another replica owns the WEC, or this replica's hold lapsed.",
+		}),
 	}
 	for _, a := range []string{ActionCreate, ActionUpdate, ActionDelete} {
 		m.writes.WithLabelValues(a) // export zeros, so rates exist before the first write
@@ -92,6 +114,7 @@ func NewMetrics() *Metrics {
 		m.errors.WithLabelValues(k)
 	}
 	reg.MustRegister(m.renders, m.skipped, m.writes, m.errors, m.failing, m.process, m.delivery,
+		m.owned, m.leader, m.takeovers, m.fenced,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queue = newQueueMetrics(reg)
 	return m
@@ -152,6 +175,32 @@ func (m *Metrics) delivered(d time.Duration) {
 		return
 	}
 	m.delivery.Observe(d.Seconds())
+}
+
+func (m *Metrics) ownership(owned int, leader bool) {
+	if m == nil {
+		return
+	}
+	m.owned.Set(float64(owned))
+	if leader {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+}
+
+func (m *Metrics) tookOver() {
+	if m == nil {
+		return
+	}
+	m.takeovers.Inc()
+}
+
+func (m *Metrics) fence() {
+	if m == nil {
+		return
+	}
+	m.fenced.Inc()
 }
 
 // Handler serves the registry in the Prometheus exposition format; errors while gathering are

@@ -88,7 +88,8 @@ func (c *Controller) writeStatus(ctx context.Context, objs []*unstructured.Unstr
 }
 
 // updateStatus sets fields in o's status on the source (the rest of its status kept), unless
-// they already hold those values.
+// they already hold those values or this replica is not the leader (see Config.Ownership;
+// gaining leadership processes the objects again, which writes what differs).
 func (c *Controller) updateStatus(ctx context.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured, fields map[string]any) error {
 	want := map[string]any{}
 	if cur, ok := o.Object["status"].(map[string]any); ok {
@@ -96,6 +97,9 @@ func (c *Controller) updateStatus(ctx context.Context, gvr schema.GroupVersionRe
 	}
 	maps.Copy(want, fields)
 	if equality.Semantic.DeepEqual(normalize(o.Object["status"]), normalize(want)) {
+		return nil
+	}
+	if !c.leader() {
 		return nil
 	}
 	next := o.DeepCopy()

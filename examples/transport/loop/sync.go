@@ -168,6 +168,13 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	if !c.renderer.Has(wec) {
 		return nil // left the target set meanwhile; syncWEC handles it
 	}
+	if !c.owns(wec) {
+		// Another replica delivers it; the renderer keeps its state so that gaining it
+		// delivers at once (ownershipChanged queues it then).
+		c.setDelivered(wec, false)
+		c.cfg.Log.V(1).Info("WEC not owned by this replica; delivery skipped", "wec", wec)
+		return nil
+	}
 	objs, failed, err := c.deliverable(ctx, wec, c.renderer.Results(wec))
 	if err != nil {
 		c.cfg.Metrics.failed(ErrorRender)
@@ -186,6 +193,10 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	rep, err := c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{})
 	rec.Writes += rep.Writes()
 	c.cfg.Metrics.wrote(rep)
+	if err != nil && isFenced(err) {
+		c.fenced(wec, "delivery", err)
+		return nil
+	}
 	var refused *delivery.ShrinkRefusedError
 	if errors.As(err, &refused) {
 		confirm, wait := c.shrinkCause(wec, refused)
@@ -198,6 +209,10 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 		rep, err = c.cfg.Deliverer.Apply(ctx, wec, c.cfg.SourceKey, objs, delivery.ApplyOptions{ConfirmShrink: true})
 		rec.Writes += rep.Writes()
 		c.cfg.Metrics.wrote(rep)
+	}
+	if err != nil && isFenced(err) {
+		c.fenced(wec, "delivery", err)
+		return nil
 	}
 	if err != nil {
 		c.cfg.Metrics.failed(ErrorDelivery)
@@ -249,4 +264,25 @@ func (c *Controller) setDelivered(wec string, ok bool) {
 	} else {
 		delete(c.delivered, wec)
 	}
+}
+
+// fenced records that fencing stopped a write to wec (another replica owns it, or this one's
+// hold lapsed): nothing more is written to it and it is not retried; the next ownership change
+// queues it again, and a delivery then starts afresh.
+func (c *Controller) fenced(wec, what string, err error) {
+	c.cfg.Metrics.fence()
+	c.setDelivered(wec, false)
+	reason := "not the owner"
+	if errors.Is(err, delivery.ErrFenced) {
+		reason = "held by another owner"
+	}
+	var fe *delivery.FencedError
+	if errors.As(err, &fe) {
+		c.cfg.Log.Info("WEC fenced: this replica stops writing to it until ownership changes", "wec", wec,
+			"write", what, "reason", reason, "work", fe.Work, "owner", fe.Owner, "epoch", fe.Epoch,
+			"heldBy", fe.HeldBy, "heldEpoch", fe.HeldEpoch)
+		return
+	}
+	c.cfg.Log.Info("WEC fenced: this replica stops writing to it until ownership changes", "wec", wec,
+		"write", what, "reason", reason, "error", err.Error())
 }

@@ -54,6 +54,23 @@ type Options struct {
 	Workers int
 	// Resync is the ManifestWork informer's resync period; 0 means none.
 	Resync time.Duration
+	// Leadership, when set, makes this controller one of several replicas: every replica reads
+	// every WEC's feedback and keeps the combined state, but only while Leadership.Leader does
+	// it write to the WDS (object status, CombinedStatus, StatusCollector status; asked right
+	// before each write, so losing leadership stops writes at once). On gaining leadership
+	// every output is queued again, so the new leader writes the current state. nil: always
+	// the leader.
+	Leadership Leadership
+}
+
+// Leadership says whether this replica writes to the WDS (a *sharding.Sharder of package
+// registry/sharding satisfies it). Implementations must be safe for concurrent use and cheap.
+type Leadership interface {
+	// Leader reports whether this replica may write to the WDS now.
+	Leader() bool
+	// Changes returns a channel that receives (without blocking the sender; capacity 1) after
+	// any change of leadership (and possibly of other things). Run calls it once.
+	Changes() <-chan struct{}
 }
 
 // Stats counts what a Controller wrote into the WDS. A write is counted only when the API
@@ -120,6 +137,8 @@ type Controller struct {
 	stats    struct{ status, applies, deletes, collectors, redeliveries, failures atomic.Int64 }
 	// processing counts the items workers hold (see Idle).
 	processing atomic.Int64
+	// wasLeader is the leadership seen at the last Leadership change.
+	wasLeader atomic.Bool
 
 	mu         sync.Mutex
 	combiner   *combine.Combiner
@@ -194,6 +213,20 @@ func (c *Controller) Run(ctx context.Context) error {
 		return nil // ctx is done
 	}
 	var wg sync.WaitGroup
+	if c.opts.Leadership != nil {
+		ch := c.opts.Leadership.Changes()
+		c.wasLeader.Store(c.opts.Leadership.Leader())
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ch:
+					c.leadershipChanged()
+				}
+			}
+		})
+	}
 	for range c.opts.Workers {
 		wg.Go(func() {
 			for c.processNext(ctx) {
@@ -204,6 +237,50 @@ func (c *Controller) Run(ctx context.Context) error {
 	c.queue.ShutDown()
 	wg.Wait()
 	return nil
+}
+
+// leader reports whether this replica writes to the WDS now: always without a Leadership.
+func (c *Controller) leader() bool {
+	return c.opts.Leadership == nil || c.opts.Leadership.Leader()
+}
+
+// leadershipChanged queues every output again when this replica became the leader: what the
+// previous leader wrote may be stale, and what changed while this replica followed was not
+// written. The writer skips the writes whose content the WDS already holds.
+func (c *Controller) leadershipChanged() {
+	now := c.opts.Leadership.Leader()
+	was := c.wasLeader.Swap(now)
+	if now == was {
+		return
+	}
+	c.opts.Log.Info("status leadership changed", "leader", now)
+	if !now {
+		return
+	}
+	c.requeueAll()
+}
+
+// requeueAll queues every object status, CombinedStatus and StatusCollector status this
+// controller knows.
+func (c *Controller) requeueAll() {
+	var items []item
+	c.mu.Lock()
+	for ref, pl := range c.placed {
+		items = append(items, item{kind: itemStatus, ref: ref})
+		for _, p := range pl.policyNames() {
+			items = append(items, item{kind: itemCombined, ref: ref, name: p})
+		}
+	}
+	for k := range c.written {
+		items = append(items, item{kind: itemCombined, ref: k.ref, name: k.policy})
+	}
+	for name := range c.collectors {
+		items = append(items, item{kind: itemCollector, name: name})
+	}
+	c.mu.Unlock()
+	for _, it := range items {
+		c.queue.Add(it)
+	}
 }
 
 // HasSynced reports whether the ManifestWork informer has listed the hub.

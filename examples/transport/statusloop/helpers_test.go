@@ -52,6 +52,12 @@ type fixture struct {
 // newFixture starts a Controller over collectors; it stops with the test.
 func newFixture(t *testing.T, collectors ...*combine.Collector) *fixture {
 	t.Helper()
+	return newLedFixture(t, nil, collectors...)
+}
+
+// newLedFixture is newFixture with Options.Leadership lead (nil: always the leader).
+func newLedFixture(t *testing.T, lead Leadership, collectors ...*combine.Collector) *fixture {
+	t.Helper()
 	cfg := server.Config(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	kube, err := kubernetes.NewForConfig(cfg)
@@ -70,7 +76,7 @@ func newFixture(t *testing.T, collectors ...*combine.Collector) *fixture {
 	f.deliverer, err = delivery.New(f.works, delivery.Options{Resources: resources.Builtin()})
 	require.NoError(t, err)
 	f.ctl, err = New(Options{
-		Works: f.works, WDS: f.dyn, Resources: resources.Builtin(), Collectors: collectors,
+		Works: f.works, WDS: f.dyn, Resources: resources.Builtin(), Collectors: collectors, Leadership: lead,
 		Redeliver: func(wec string, ref transform.ObjectRef) {
 			f.mu.Lock()
 			defer f.mu.Unlock()

@@ -74,6 +74,9 @@ func (c *Controller) writeStatus(ctx context.Context, ref transform.ObjectRef) e
 	if !out.Write {
 		return nil
 	}
+	if !c.leader() {
+		return nil // the leader writes; gaining leadership queues this again
+	}
 	in := statusback.ObjectStatus{Resource: pl.resource, Namespace: ref.Namespace, Name: ref.Name,
 		Status: out.Status, ClearLabels: out.RemoveLabels}
 	if out.SetLabel != "" {
@@ -99,11 +102,17 @@ func (c *Controller) writeCombined(ctx context.Context, k csKey) error {
 	}
 	loc, had := c.written[k]
 	c.mu.Unlock()
+	if !c.leader() {
+		return nil // the leader writes; gaining leadership queues this again
+	}
 	var want [2]string
 	if cs != nil {
 		want = [2]string{cs.Metadata.Namespace, cs.Metadata.Name}
 	}
 	if had && loc != want {
+		if !c.leader() {
+			return nil
+		}
 		deleted, err := c.writer.DeleteCombinedStatus(ctx, loc[0], loc[1])
 		if err != nil {
 			return err
@@ -120,6 +129,9 @@ func (c *Controller) writeCombined(ctx context.Context, k csKey) error {
 	}
 	if len(cs.Metadata.OwnerReferences) == 0 {
 		return fmt.Errorf("statusloop: CombinedStatus %s/%s of %s: the object has no UID to own it", want[0], want[1], k.ref)
+	}
+	if !c.leader() {
+		return nil
 	}
 	results := make([]map[string]any, 0, len(cs.Results))
 	for _, r := range cs.Results {
@@ -154,7 +166,7 @@ func (c *Controller) writeCollector(ctx context.Context, name string) error {
 	c.mu.Lock()
 	s, ok := c.collectors[name]
 	c.mu.Unlock()
-	if !ok {
+	if !ok || !c.leader() {
 		return nil
 	}
 	wrote, err := c.writer.SetCollectorErrors(ctx, s.Name, s.Generation, s.Errors)
