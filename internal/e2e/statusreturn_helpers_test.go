@@ -165,10 +165,20 @@ func (s *statusReturn) newReplica(t *testing.T, identity string, collector *unst
 // rendered sums the pairs the replicas' transport loops rendered so far.
 func (s *statusReturn) rendered() int {
 	n := 0
-	for _, r := range s.replicas {
-		n += rendered(r.loop)
+	for _, r := range s.renderedBy() {
+		n += r
 	}
 	return n
+}
+
+// renderedBy returns the pairs each replica's transport loop rendered so far, in the order of
+// [srReplicas].
+func (s *statusReturn) renderedBy() []int {
+	out := make([]int, len(s.replicas))
+	for i, r := range s.replicas {
+		out[i] = rendered(r.loop)
+	}
+	return out
 }
 
 // stats sums the replicas' status loop counters.
