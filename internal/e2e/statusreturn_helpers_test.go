@@ -104,6 +104,14 @@ func (s *statusReturn) startTransport(t *testing.T, ctx context.Context) {
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 3*len(srReplicas))
 	log := fileLogger(t, s.env)
+	t.Cleanup(func() {
+		stop()
+		for range 3 * len(s.replicas) {
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("transport: %v", err)
+			}
+		}
+	})
 	for _, id := range srReplicas {
 		r := s.newReplica(t, id, &collector, log.WithValues("replica", id))
 		s.replicas = append(s.replicas, r)
@@ -111,14 +119,25 @@ func (s *statusReturn) startTransport(t *testing.T, ctx context.Context) {
 		go func() { done <- r.loop.Run(runCtx) }()
 		go func() { done <- r.status.Run(runCtx) }()
 	}
-	t.Cleanup(func() {
-		stop()
-		for range 3 * len(srReplicas) {
-			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("transport: %v", err)
+	require.NoError(t, s.env.Eventually(ctx, "the replicas split the WECs and elect a leader", time.Minute, 100*time.Millisecond, func(context.Context) (bool, error) {
+		leaders := 0
+		owners := map[string]int{}
+		for _, r := range s.replicas {
+			if r.sharder.Leader() {
+				leaders++
+			}
+			for _, wec := range srWECs {
+				if r.sharder.Owns(wec) {
+					owners[wec]++
+				}
 			}
 		}
-	})
+		return leaders == 1 && owners["ret-a"] == 1 && owners["ret-b"] == 1, nil
+	}))
+	for i, r := range s.replicas {
+		snap := r.sharder.Snapshot()
+		t.Logf("replica %s: leader %v, owns %d shards", srReplicas[i], snap.Leader, len(snap.Owned))
+	}
 }
 
 // srReplica is one in-process transport replica of TestE2EStatusReturn: its own Sharder,
