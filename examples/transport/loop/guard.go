@@ -53,8 +53,8 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	lock.Lock()
 	defer lock.Unlock()
 	start := time.Now()
-	if !c.owns(name) {
-		return nil // lost during the grace: the owner decides
+	if !c.owns(name) || c.isFencedWEC(name) {
+		return nil // lost during the grace, or fenced: the owner decides
 	}
 	rep, err := c.cfg.Deliverer.Delete(ctx, name, c.cfg.SourceKey)
 	c.cfg.Metrics.delivered(time.Since(start))

@@ -96,7 +96,11 @@ func startLoop(t *testing.T, cfg Config, clusters []runtime.Object, works []runt
 	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
 	h := &fakeHub{ocm: clusterfake.NewSimpleClientset(clusters...), work: workfake.NewSimpleClientset(works...), src: src}
 	var err error
-	h.d, err = delivery.New(h.work, delivery.Options{Resources: resources.Builtin()})
+	dopts := delivery.Options{Resources: resources.Builtin()}
+	if f, ok := cfg.Ownership.(delivery.Fencer); ok {
+		dopts.Fencer = f // a replica fences its writes with its own ownership
+	}
+	h.d, err = delivery.New(h.work, dopts)
 	require.NoError(t, err)
 	if cfg.Pipeline == nil {
 		cfg.Pipeline, _, err = BuildPipeline(nil)

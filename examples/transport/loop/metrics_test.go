@@ -90,10 +90,15 @@ func TestLoopMetrics(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"workqueue_adds_total", "workqueue_depth", "workqueue_work_duration_seconds",
-		"transport_change_duration_seconds", "transport_wec_delivery_duration_seconds"} {
+		"transport_change_duration_seconds", "transport_wec_delivery_duration_seconds",
+		"transport_owned_wecs", "transport_leader", "transport_takeovers_total", "transport_fenced_total"} {
 		assert.True(t, byName[name], name)
 	}
 	assert.True(t, slices.Contains(h.c.Delivered(), "east1"))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.leader), "a single replica is the leader")
+	assert.Zero(t, testutil.ToFloat64(m.owned), "a single replica does not count owned WECs")
+	assert.Zero(t, testutil.ToFloat64(m.takeovers))
+	assert.Zero(t, testutil.ToFloat64(m.fenced))
 }
 
 // TestMetricsNil: a loop without metrics runs, and a nil *Metrics records nothing.
@@ -105,6 +110,9 @@ func TestMetricsNil(t *testing.T) {
 	m.failingPairs(1)
 	m.processed(time.Second)
 	m.delivered(time.Second)
+	m.ownership(3, true)
+	m.tookOver()
+	m.fence()
 	assert.Nil(t, m.queueProvider())
 }
 

@@ -51,6 +51,9 @@ type ownershipState struct {
 	leader bool
 	// started is set once the first change was seen; gains after it count as takeovers.
 	started bool
+	// fenced are the WECs whose last write fencing stopped: no write is tried for them until
+	// the next ownership change.
+	fenced map[string]bool
 }
 
 // watchOwnership follows Ownership's changes until ctx is done. The first call of
@@ -132,6 +135,10 @@ func (c *Controller) ownershipChanged() {
 		}
 	}
 	c.own.owned = now
+	if c.own.started {
+		// Whatever fenced a WEC may have been settled by this change: try again.
+		clear(c.own.fenced)
+	}
 	gainedLead := leader && (!c.own.leader || !c.own.started)
 	lostLead := !leader && c.own.leader
 	c.own.leader = leader
@@ -161,6 +168,14 @@ func (c *Controller) ownershipChanged() {
 	if gainedLead && c.loaded.Load() {
 		c.queue.Add(keyObjects)
 	}
+}
+
+// isFencedWEC reports whether fencing stopped wec's last write and no ownership change came
+// since.
+func (c *Controller) isFencedWEC(wec string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.own.fenced[wec]
 }
 
 // Owned returns the WECs this replica owned at the last ownership change, sorted; every known

@@ -168,7 +168,7 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	if !c.renderer.Has(wec) {
 		return nil // left the target set meanwhile; syncWEC handles it
 	}
-	if !c.owns(wec) {
+	if !c.owns(wec) || c.isFencedWEC(wec) {
 		// Another replica delivers it; the renderer keeps its state so that gaining it
 		// delivers at once (ownershipChanged queues it then).
 		c.setDelivered(wec, false)
@@ -272,6 +272,12 @@ func (c *Controller) setDelivered(wec string, ok bool) {
 func (c *Controller) fenced(wec, what string, err error) {
 	c.cfg.Metrics.fence()
 	c.setDelivered(wec, false)
+	c.mu.Lock()
+	if c.own.fenced == nil {
+		c.own.fenced = map[string]bool{}
+	}
+	c.own.fenced[wec] = true
+	c.mu.Unlock()
 	reason := "not the owner"
 	if errors.Is(err, delivery.ErrFenced) {
 		reason = "held by another owner"

@@ -1,0 +1,259 @@
+package loop
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	workfake "open-cluster-management.io/api/client/work/clientset/versioned/fake"
+
+	"github.com/wecforge/wecforge/registry/delivery"
+)
+
+// fakeOwnership is an Ownership and a delivery.Fencer a test edits: the WECs it owns, each
+// with an epoch that grows on every gain, and leadership. Every edit signals Changes the way
+// the contract says (a non-blocking send on a channel of capacity 1).
+type fakeOwnership struct {
+	mu      sync.Mutex
+	owned   map[string]bool
+	epochs  map[string]int64
+	leader  bool
+	changes chan struct{}
+}
+
+func newFakeOwnership(leader bool, owned ...string) *fakeOwnership {
+	o := &fakeOwnership{owned: map[string]bool{}, epochs: map[string]int64{}, leader: leader, changes: make(chan struct{}, 1)}
+	for _, w := range owned {
+		o.owned[w] = true
+		o.epochs[w] = 1
+	}
+	return o
+}
+
+func (o *fakeOwnership) Owns(wec string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.owned[wec]
+}
+
+func (o *fakeOwnership) Leader() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.leader
+}
+
+func (o *fakeOwnership) Changes() <-chan struct{} { return o.changes }
+
+func (o *fakeOwnership) Fence(wec string) (string, int64, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return "me", o.epochs[wec], o.owned[wec]
+}
+
+func (o *fakeOwnership) signal() {
+	select {
+	case o.changes <- struct{}{}:
+	default:
+	}
+}
+
+// set gains or loses wec (a gain raises its epoch, as a Lease transition does).
+func (o *fakeOwnership) set(wec string, own bool) {
+	o.mu.Lock()
+	if own && !o.owned[wec] {
+		o.epochs[wec]++
+	}
+	o.owned[wec] = own
+	o.mu.Unlock()
+	o.signal()
+}
+
+func (o *fakeOwnership) setLeader(v bool) {
+	o.mu.Lock()
+	o.leader = v
+	o.mu.Unlock()
+	o.signal()
+}
+
+// stamp returns the owner and epoch annotations of wec's works (one value each, or "mixed").
+func (h *fakeHub) stamp(t *testing.T, wec string) (string, string) {
+	t.Helper()
+	list, err := h.work.WorkV1().ManifestWorks(wec).List(context.Background(), metav1.ListOptions{})
+	require.NoError(t, err)
+	owner, epoch := "", ""
+	for i, w := range list.Items {
+		o, e := w.Annotations[delivery.OwnerAnnotation], w.Annotations[delivery.EpochAnnotation]
+		if i > 0 && (o != owner || e != epoch) {
+			return "mixed", "mixed"
+		}
+		owner, epoch = o, e
+	}
+	return owner, epoch
+}
+
+// writesTo counts the ManifestWork creates, updates and deletes in wec's namespace.
+func (h *fakeHub) writesTo(wec string) int {
+	n := 0
+	for _, a := range h.work.Actions() {
+		switch a.GetVerb() {
+		case "create", "update", "patch", "delete":
+			if a.GetNamespace() == wec {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestLoopOwnership: a replica delivers only the WECs it owns; gaining a WEC delivers it at
+// once, stamped with the new epoch (a takeover, counted); losing one stops its writes, even for
+// a source change.
+func TestLoopOwnership(t *testing.T) {
+	own := newFakeOwnership(true, "east1")
+	m := NewMetrics()
+	src := newSource(cm("a"), cm("b"))
+	h := startLoop(t, Config{RelabelGrace: time.Hour, ShrinkConfirmAfter: time.Hour, Ownership: own, Metrics: m},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"}), mc("east2", map[string]string{"region": "east"})},
+		nil, src)
+	eventually(t, "the owned WEC delivered", func() bool { return len(h.objects(t, "east1")) == 2 })
+	owner, epoch := h.stamp(t, "east1")
+	assert.Equal(t, "me", owner)
+	assert.Equal(t, "1", epoch)
+	eventually(t, "owned gauge", func() bool { return testutil.ToFloat64(m.owned) == 1 })
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.leader))
+	time.Sleep(200 * time.Millisecond)
+	assert.Zero(t, h.writesTo("east2"), "an unowned WEC gets no write")
+	assert.Equal(t, []string{"east1"}, h.c.Owned())
+
+	own.set("east2", true)
+	eventually(t, "a gained WEC is delivered at once", func() bool { return len(h.objects(t, "east2")) == 2 })
+	owner, epoch = h.stamp(t, "east2")
+	assert.Equal(t, "me", owner)
+	assert.Equal(t, "1", epoch, "the first owner of east2")
+	eventually(t, "takeover counted", func() bool { return testutil.ToFloat64(m.takeovers) == 1 })
+	assert.Equal(t, 2.0, testutil.ToFloat64(m.owned))
+
+	// Lose east1 and change the source: only east2 follows.
+	own.set("east1", false)
+	eventually(t, "loss seen", func() bool { return testutil.ToFloat64(m.owned) == 1 })
+	before := h.writesTo("east1")
+	src.set(cm("a"), cm("b"), cm("c"))
+	eventually(t, "the owned WEC follows the source", func() bool { return len(h.objects(t, "east2")) == 3 })
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, before, h.writesTo("east1"), "a lost WEC gets no write")
+	assert.Len(t, h.objects(t, "east1"), 2)
+
+	// Gain it back (a new epoch): the change made meanwhile lands, stamped with the new epoch.
+	own.set("east1", true)
+	eventually(t, "regained WEC catches up", func() bool { return len(h.objects(t, "east1")) == 3 })
+	owner, epoch = h.stamp(t, "east1")
+	assert.Equal(t, "me", owner)
+	assert.Equal(t, "2", epoch)
+	assert.Equal(t, 2.0, testutil.ToFloat64(m.takeovers))
+}
+
+// TestLoopUnownedNeverDeleted: a WEC this replica does not own is never treated as dropped —
+// relabelled out of the target set for many relabel graces, or holding works of this source
+// key at start-up, its works stay. Once the replica gains it, the normal relabel grace applies
+// and its works go.
+func TestLoopUnownedNeverDeleted(t *testing.T) {
+	own := newFakeOwnership(true, "east1", "east2")
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
+	plan, err := delivery.New(workfake.NewSimpleClientset(), delivery.Options{})
+	require.NoError(t, err)
+	left, err := plan.Plan("west9", "guard", []delivery.Object{{Object: cm("a")}}, nil)
+	require.NoError(t, err)
+	grace := 300 * time.Millisecond
+	h := startLoop(t, Config{RelabelGrace: grace, ShrinkConfirmAfter: time.Hour, Ownership: own},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"}), mc("east2", map[string]string{"region": "east"}),
+			mc("west9", map[string]string{"region": "west"})},
+		[]runtime.Object{left[0]}, newSource(cm("a")))
+	eventually(t, "delivered", func() bool {
+		return len(h.objects(t, "east1")) == 1 && len(h.objects(t, "east2")) == 1
+	})
+
+	// east2 is lost, then relabelled out of the target set; east1 is relabelled while owned.
+	own.set("east2", false)
+	eventually(t, "loss seen", func() bool { return len(h.c.Owned()) == 1 })
+	h.relabel(t, "east2", "west")
+	h.relabel(t, "east1", "west")
+	eventually(t, "the owned WEC loses its works after the grace", func() bool { return len(h.objects(t, "east1")) == 0 })
+	time.Sleep(5 * grace)
+	assert.Len(t, h.objects(t, "east2"), 1, "an unowned WEC keeps its works past any grace")
+	assert.Len(t, h.objects(t, "west9"), 1, "the start-up sweep leaves unowned WECs alone")
+	assert.Zero(t, h.writesTo("east2")-1, "east2 saw only its first delivery")
+
+	// Gained while not a target: removed after the grace, as a relabel would be.
+	gained := time.Now()
+	own.set("east2", true)
+	own.set("west9", true)
+	eventually(t, "gained non-targets lose their works", func() bool {
+		return len(h.objects(t, "east2")) == 0 && len(h.objects(t, "west9")) == 0
+	})
+	assert.GreaterOrEqual(t, time.Since(gained), grace, "not before the grace")
+}
+
+// TestLoopStatusOnlyAsLeader: the configuration documents' status is written only by the
+// leader; gaining leadership writes it without any source change.
+func TestLoopStatusOnlyAsLeader(t *testing.T) {
+	own := newFakeOwnership(false, "east1")
+	ct := removeCT("strip", "$.data.secret", "$[")
+	status := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{customTransformsResource: "CustomTransformList", customizationRulesResource: "CustomizationRuleList"},
+		ct.DeepCopy())
+	h := startLoop(t, Config{LiveConfig: true, SourceStatus: status, Ownership: own},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"})}, nil, newSource(withSecret(cm("c1")), ct))
+	eventually(t, "delivered", func() bool { return h.manifest(t, "east1", "c1") != nil })
+	statusErrors := func() ([]string, bool) {
+		u, err := status.Resource(customTransformsResource).Get(t.Context(), "strip", metav1.GetOptions{})
+		require.NoError(t, err)
+		return unstructuredStrings(u, "status", "errors")
+	}
+	time.Sleep(200 * time.Millisecond)
+	_, found := statusErrors()
+	assert.False(t, found, "a follower writes no status")
+	for _, a := range status.Actions() {
+		assert.NotEqual(t, "update", a.GetVerb(), "a follower writes nothing to the source")
+	}
+
+	own.setLeader(true)
+	eventually(t, "the new leader writes the status", func() bool {
+		errs, found := statusErrors()
+		return found && len(errs) == 1
+	})
+}
+
+// TestLoopFencedNotRetried: a delivery stopped by fencing (another owner's stamp on the works)
+// is logged, counted and not retried until ownership changes.
+func TestLoopFencedNotRetried(t *testing.T) {
+	own := newFakeOwnership(true, "east1")
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
+	plan, err := delivery.New(workfake.NewSimpleClientset(), delivery.Options{})
+	require.NoError(t, err)
+	held, err := plan.Plan("east1", "guard", []delivery.Object{{Object: cm("old")}}, nil)
+	require.NoError(t, err)
+	held[0].Annotations = map[string]string{delivery.OwnerAnnotation: "other", delivery.EpochAnnotation: strconv.Itoa(7)}
+	m := NewMetrics()
+	h := startLoop(t, Config{RelabelGrace: time.Hour, ShrinkConfirmAfter: time.Hour, Ownership: own, Metrics: m},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"})}, []runtime.Object{held[0]}, newSource(cm("a")))
+	eventually(t, "fenced", func() bool { return testutil.ToFloat64(m.fenced) >= 1 })
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.fenced), "not hot-retried")
+	assert.Equal(t, []string{"old"}, h.objects(t, "east1"), "the other owner's works are untouched")
+	assert.Zero(t, testutil.ToFloat64(m.errors.WithLabelValues(ErrorDelivery)), "fencing is not a delivery error")
+}
+
+func unstructuredStrings(u *unstructured.Unstructured, path ...string) ([]string, bool) {
+	s, found, _ := unstructured.NestedStringSlice(u.Object, path...)
+	return s, found
+}
