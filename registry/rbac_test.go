@@ -17,6 +17,7 @@ import (
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/internal/agentsim"
 	"github.com/wecforge/wecforge/registry"
+	"github.com/wecforge/wecforge/registry/sharding"
 )
 
 // rulesOf returns every rule granted to role, with the namespace it applies in ("" for
@@ -96,6 +97,53 @@ func TestRBACObjects(t *testing.T) {
 	assert.True(t, grants(rulesOf(rb, registry.RoleJoining), "serviceaccounts/token", "create"))
 	assert.True(t, grants(rulesOf(rb, registry.RoleAccepting), "signers", "approve"))
 	assert.True(t, grants(rulesOf(rb, registry.RoleOperating), "manifestworks", "create"))
+	// The transport's replicas coordinate through Leases in wecforge-system, and only there.
+	ops := rulesOf(rb, registry.RoleOperating)
+	for _, verb := range []string{"get", "list", "watch", "create", "update", "delete"} {
+		assert.True(t, grants(map[string][]rbacv1.PolicyRule{"": ops[registry.RBACSubjectNamespace]}, "leases", verb), verb)
+	}
+	for ns, rs := range ops {
+		if ns != registry.RBACSubjectNamespace {
+			assert.False(t, grants(map[string][]rbacv1.PolicyRule{ns: rs}, "leases", "get", "list", "create", "update", "delete"), "leases in %q", ns)
+		}
+	}
+}
+
+// TestLeastPrivilegeSharding runs a sharding.Sharder as the operating ServiceAccount: it can
+// take, renew and release its Leases in wecforge-system, and cannot touch Leases elsewhere.
+func TestLeastPrivilegeSharding(t *testing.T) {
+	installRBAC(t)
+	ctx := testContext(t)
+	operating := as(t, registry.RoleOperating)
+	leases := operating.kube.CoordinationV1().Leases(registry.RBACSubjectNamespace)
+	require.Eventually(t, func() bool {
+		_, err := leases.List(ctx, metav1.ListOptions{})
+		return err == nil
+	}, 10*time.Second, 100*time.Millisecond)
+
+	s, err := sharding.New(sharding.Options{Client: operating.kube, Namespace: registry.RBACSubjectNamespace,
+		Group: "rbac-test", Identity: "replica-1", Shards: 4, LeaseDuration: 4 * time.Second})
+	require.NoError(t, err)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	require.Eventually(t, s.HasSynced, 10*time.Second, 10*time.Millisecond)
+	st := s.Snapshot()
+	assert.Equal(t, []int{0, 1, 2, 3}, st.Owned)
+	assert.True(t, st.Leader)
+	assert.True(t, s.Owns("cluster1"))
+	cancel()
+	require.NoError(t, <-done)
+	assert.False(t, s.Owns("cluster1"))
+	got, err := leases.List(ctx, metav1.ListOptions{LabelSelector: sharding.GroupLabel})
+	require.NoError(t, err)
+	assert.Len(t, got.Items, 5, "four shard Leases and the leader Lease remain; the member Lease is deleted")
+	for _, l := range got.Items {
+		assert.Nil(t, l.Spec.HolderIdentity, "%s released", l.Name)
+	}
+
+	_, err = operating.kube.CoordinationV1().Leases(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{})
+	assert.True(t, apierrors.IsForbidden(err), "leases elsewhere: %v", err)
 }
 
 func subjectsOf(rb registry.RBAC) [][]rbacv1.Subject {

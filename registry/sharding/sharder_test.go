@@ -713,3 +713,16 @@ func TestErrors(t *testing.T) {
 	err = &sharding.OptionError{Field: "Shards", Reason: "bad"}
 	assert.True(t, errors.Is(err, sharding.ErrInvalidOptions))
 }
+
+// The transport's role interfaces (delivery.Fencer, loop.Ownership, statusloop.Leadership),
+// restated: *Sharder satisfies them.
+var (
+	_ interface {
+		Fence(wec string) (owner string, epoch int64, ok bool)
+	} = (*sharding.Sharder)(nil)
+	_ interface {
+		Owns(wec string) bool
+		Leader() bool
+		Changes() <-chan struct{}
+	} = (*sharding.Sharder)(nil)
+)

@@ -71,10 +71,21 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func run(ctx context.Context, f flags, log logr.Logger) error {
+func run(ctx context.Context, f flags, log logr.Logger) (err error) {
 	selector, err := labels.Parse(f.clusters)
 	if err != nil {
 		return usageError("--clusters: %w", err)
+	}
+	mode, err := loop.ParsePlacementMode(f.placement)
+	if err != nil {
+		return usageError("--placement: %w", err)
+	}
+	placing := mode != loop.PlacementSelector
+	if placing && f.sourceKubeconfig == "" {
+		return usageError("--placement=%s reads BindingPolicies or Bindings and the objects they select from a source API server: give --source-kubeconfig", mode)
+	}
+	if placing && (f.set["source-namespace"] || f.set["source-resources"]) {
+		return usageError("--placement=%s watches every resource the placement documents can select, across namespaces: --source-namespace and --source-resources apply to --placement=selector only", mode)
 	}
 	hub, err := clientcmd.BuildConfigFromFlags("", f.hubKubeconfig)
 	if err != nil {
@@ -95,16 +106,13 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	mode, err := loop.ParsePlacementMode(f.placement)
-	if err != nil {
-		return usageError("--placement: %w", err)
-	}
-	placing := mode != loop.PlacementSelector
-	if placing && f.sourceKubeconfig == "" {
-		return usageError("--placement=%s reads BindingPolicies or Bindings and the objects they select from a source API server: give --source-kubeconfig", mode)
-	}
-	if placing && (f.set["source-namespace"] || f.set["source-resources"]) {
-		return usageError("--placement=%s watches every resource the placement documents can select, across namespaces: --source-namespace and --source-resources apply to --placement=selector only", mode)
+	// Several replicas: the Sharder runs until this function returns, after the loops stopped.
+	var shards *replicas
+	if f.shardNamespace != "" {
+		if shards, err = startSharding(ctx, f, hub, log); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, shards.stop()) }()
 	}
 	configDocs, readWarnings, err := loop.ReadObjects(f.configs...)
 	for _, w := range readWarnings {
@@ -193,18 +201,26 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	}
 	// One mapper for placement, delivery and status: the source's discovery, then the engine's.
 	mapper := loop.ResourceMapper(sources, eng.Mapper())
-	deliverer, err := delivery.New(work, delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister, Resources: mapper})
+	dopts := delivery.Options{MaxBytes: f.maxBytes, MoveTimeout: f.moveTimeout, Lister: lister, Resources: mapper}
+	if shards != nil {
+		dopts.Fencer = shards.sharder
+	}
+	deliverer, err := delivery.New(work, dopts)
 	if err != nil {
 		return err
 	}
 	var status *statusloop.Controller
 	var c *loop.Controller
 	if placing && f.returnStatus {
-		status, err = statusloop.New(statusloop.Options{
+		sopts := statusloop.Options{
 			Works: work, WDS: sourceStatus, Resources: mapper, Collectors: eng.Collectors(), Log: log.WithName("status"),
 			// c is set before anything runs.
 			Redeliver: func(wec string, _ transform.ObjectRef) { c.Redeliver(wec) },
-		})
+		}
+		if shards != nil {
+			sopts.Leadership = shards.sharder
+		}
+		status, err = statusloop.New(sopts)
 		if err != nil {
 			return err
 		}
@@ -227,6 +243,9 @@ func run(ctx context.Context, f flags, log logr.Logger) error {
 	}
 	if status != nil {
 		cfg.Status = status
+	}
+	if shards != nil {
+		cfg.Ownership = shards.sharder
 	}
 	c, err = loop.New(cfg)
 	if err != nil {

@@ -11,18 +11,7 @@ import (
 
 	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/registry/delivery"
-)
-
-// Defaults of the sharding flags; they equal registry/sharding's defaults.
-const (
-	// DefaultShards is the default of --shards.
-	DefaultShards = 32
-	// DefaultLeaseDuration is the default of --lease-duration.
-	DefaultLeaseDuration = 15 * time.Second
-	// DefaultLeaseSkew is the default of --lease-skew.
-	DefaultLeaseSkew = 2 * time.Second
-	// MaxShards bounds --shards: every replica reads every shard Lease each renewal.
-	MaxShards = 4096
+	"github.com/wecforge/wecforge/registry/sharding"
 )
 
 // ErrUsage is wrapped by every error about the command line itself (unknown flag, bad value,
@@ -108,10 +97,10 @@ func parseFlags(args []string, out io.Writer) (flags, error) {
 	fs.BoolVar(&f.returnStatus, "return-status", true, "policies and bindings modes: bring status home — objects whose policies ask for singleton or multi-WEC reported state or name StatusCollectors (from --config files) get feedback rules, and their status and CombinedStatus objects are written to the source API server (WECs' work agents need --feature-gates=RawFeedbackJsonString=true)")
 	fs.StringVar(&f.shardNamespace, "shard-namespace", "", "run as one of several replicas: hub namespace of the coordinating Leases (created if missing); each replica delivers only the WECs of the shards it holds, and only the holder of the leader Lease writes to the source API server (empty: a single replica owning every WEC)")
 	fs.StringVar(&f.identity, "identity", defaultIdentity(), "with --shard-namespace: this replica's name among the replicas, unique per replica")
-	fs.IntVar(&f.shards, "shards", DefaultShards, "with --shard-namespace: number of shards the WECs are hashed into; all replicas must agree")
-	fs.DurationVar(&f.leaseDuration, "lease-duration", DefaultLeaseDuration, "with --shard-namespace: how long a held Lease stays valid without renewal; a dead replica's WECs are taken over after about this long")
+	fs.IntVar(&f.shards, "shards", sharding.DefaultShards, "with --shard-namespace: number of shards the WECs are hashed into; all replicas must agree")
+	fs.DurationVar(&f.leaseDuration, "lease-duration", sharding.DefaultLeaseDuration, "with --shard-namespace: how long a held Lease stays valid without renewal; a dead replica's WECs are taken over after about this long")
 	fs.DurationVar(&f.leaseRenew, "lease-renew", 0, "with --shard-namespace: how often held Leases are renewed (0: a third of --lease-duration)")
-	fs.DurationVar(&f.leaseSkew, "lease-skew", DefaultLeaseSkew, "with --shard-namespace: clock skew tolerated between replicas; a replica stops writing this long before its Lease ends (less than half of --lease-duration)")
+	fs.DurationVar(&f.leaseSkew, "lease-skew", sharding.DefaultSkewTolerance, "with --shard-namespace: clock skew tolerated between replicas; a replica stops writing this long before its Lease ends (less than half of --lease-duration)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, err
@@ -148,11 +137,11 @@ func (f flags) validate() error {
 		}
 		return nil
 	}
-	if strings.TrimSpace(f.identity) == "" {
-		return usageError("--identity must not be empty")
+	if strings.TrimSpace(f.identity) == "" || len(f.identity) > sharding.MaxIdentityLength {
+		return usageError("--identity=%q: give a non-empty name of at most %d bytes", f.identity, sharding.MaxIdentityLength)
 	}
-	if f.shards < 1 || f.shards > MaxShards {
-		return usageError("--shards=%d: give 1 to %d", f.shards, MaxShards)
+	if f.shards < 1 || f.shards > sharding.MaxShards {
+		return usageError("--shards=%d: give 1 to %d", f.shards, sharding.MaxShards)
 	}
 	if f.leaseDuration <= 0 {
 		return usageError("--lease-duration=%s: give a positive duration", f.leaseDuration)

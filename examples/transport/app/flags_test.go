@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wecforge/wecforge/registry/sharding"
 )
 
 // TestParseFlagsValidation: every invalid command line is refused with ErrUsage before anything
@@ -35,6 +38,7 @@ func TestParseFlagsValidation(t *testing.T) {
 		{"zero shards", append(shard, "--shards=0"), "at least one shard"},
 		{"negative shards", append(shard, "--shards=-3"), "at least one shard"},
 		{"too many shards", append(shard, "--shards=100000"), "shards are bounded"},
+		{"identity too long", append(shard, "--identity="+strings.Repeat("x", sharding.MaxIdentityLength+1)), "the identity is a Lease holder"},
 		{"shards not a number", append(shard, "--shards=many"), "parse error"},
 		{"empty identity", append(shard, "--identity= "), "identity names the member Lease"},
 		{"zero lease", append(shard, "--lease-duration=0s"), "a lease must last"},
@@ -67,9 +71,9 @@ func TestParseFlagsValidation(t *testing.T) {
 
 	f, err = parseFlags(shard, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, DefaultShards, f.shards)
-	assert.Equal(t, DefaultLeaseDuration, f.leaseDuration)
-	assert.Equal(t, DefaultLeaseSkew, f.leaseSkew)
+	assert.Equal(t, sharding.DefaultShards, f.shards)
+	assert.Equal(t, sharding.DefaultLeaseDuration, f.leaseDuration)
+	assert.Equal(t, sharding.DefaultSkewTolerance, f.leaseSkew)
 	assert.NotEmpty(t, f.identity, "the default identity is hostname-pid")
 }
 
