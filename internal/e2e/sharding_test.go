@@ -309,7 +309,8 @@ func collectEvents(w watch.Interface) func() []workEvent {
 		for ev := range w.ResultChan() {
 			mw, ok := ev.Object.(*workv1.ManifestWork)
 			if !ok {
-				out = append(out, workEvent{typ: ev.Type})
+				// An ERROR event carries a Status saying why; keep it for the message.
+				out = append(out, workEvent{typ: ev.Type, name: fmt.Sprintf("%v", ev.Object)})
 				continue
 			}
 			out = append(out, workEvent{typ: ev.Type, name: mw.Name, owner: mw.Annotations[delivery.OwnerAnnotation]})
