@@ -177,11 +177,23 @@ func TestE2ESharding(t *testing.T) {
 
 	// The watch saw updates only: no ManifestWork deleted or created, and once a work carried
 	// the survivor's name the killed owner never wrote it again.
+	require.NoError(t, env.Eventually(ctx, "the watch caught up", 30*time.Second, 50*time.Millisecond, func(context.Context) (bool, error) {
+		for name, mw := range final {
+			if !events.seen(name, mw.ResourceVersion) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}))
+	seen := events.snapshot()
 	w.Stop()
-	seen := events()
 	require.NotEmpty(t, seen, "the watch saw the takeover")
 	stamped := map[string]bool{}
 	for _, ev := range seen {
+		if ev.typ == watch.Error {
+			t.Errorf("the watch on cluster1's ManifestWorks failed: %s", ev.name)
+			continue
+		}
 		assert.Equal(t, watch.Modified, ev.typ, "%s of %s", ev.typ, ev.name)
 		assert.Contains(t, works, ev.name, "an event for a ManifestWork cluster1 did not have")
 		if ev.owner == survivor {
@@ -292,34 +304,53 @@ func demoUIDs(t *testing.T, ctx context.Context, spoke *e2e.Spoke) map[string]ty
 	return map[string]types.UID{"namespace": ns.UID, "deployment": dep.UID, "configmap": cm.UID}
 }
 
-// workEvent is one watch event on a ManifestWork, with the owner it carried.
+// workEvent is one watch event on a ManifestWork, with the owner and resourceVersion it
+// carried (an ERROR event's Status is kept in name).
 type workEvent struct {
-	typ   watch.EventType
-	name  string
-	owner string
+	typ             watch.EventType
+	name, owner, rv string
 }
 
-// collectEvents records w's events until it stops; the returned function waits for that and
-// returns them in order.
-func collectEvents(w watch.Interface) func() []workEvent {
-	var out []workEvent
-	done := make(chan struct{})
+// eventLog records a watch's events as they arrive. Its methods are safe for concurrent use.
+type eventLog struct {
+	mu     sync.Mutex
+	events []workEvent
+}
+
+// collectEvents records w's events until it stops.
+func collectEvents(w watch.Interface) *eventLog {
+	l := &eventLog{}
 	go func() {
-		defer close(done)
 		for ev := range w.ResultChan() {
-			mw, ok := ev.Object.(*workv1.ManifestWork)
-			if !ok {
-				// An ERROR event carries a Status saying why; keep it for the message.
-				out = append(out, workEvent{typ: ev.Type, name: fmt.Sprintf("%v", ev.Object)})
-				continue
+			e := workEvent{typ: ev.Type}
+			if mw, ok := ev.Object.(*workv1.ManifestWork); ok {
+				e.name, e.owner, e.rv = mw.Name, mw.Annotations[delivery.OwnerAnnotation], mw.ResourceVersion
+			} else {
+				e.name = fmt.Sprintf("%v", ev.Object)
 			}
-			out = append(out, workEvent{typ: ev.Type, name: mw.Name, owner: mw.Annotations[delivery.OwnerAnnotation]})
+			l.mu.Lock()
+			l.events = append(l.events, e)
+			l.mu.Unlock()
 		}
 	}()
-	return func() []workEvent {
-		<-done
-		return out
+	return l
+}
+
+// snapshot returns the events recorded so far.
+func (l *eventLog) snapshot() []workEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]workEvent(nil), l.events...)
+}
+
+// seen reports whether an event carried ManifestWork name at resourceVersion rv.
+func (l *eventLog) seen(name, rv string) bool {
+	for _, e := range l.snapshot() {
+		if e.name == name && e.rv == rv {
+			return true
+		}
 	}
+	return false
 }
 
 // replicaProcess is one transport replica: the test binary re-executed with
