@@ -148,6 +148,10 @@ func TestE2ESharding(t *testing.T) {
 	t.Logf("MEASURE takeover (SIGKILL of %s → cluster1's %d ManifestWorks stamped by %s; lease %s, renew %s, skew %s): %s",
 		owner, len(after), survivor, shardLease, shardRenew, shardSkew, takeover.Round(10*time.Millisecond))
 	assert.Greater(t, newEpoch, epoch, "the new owner's epoch is higher")
+	holder, transitions, err := shardHolder(ctx, hub, "cluster1")
+	require.NoError(t, err)
+	assert.Equal(t, survivor, holder, "cluster1's shard Lease")
+	assert.Equal(t, newEpoch, transitions, "the epoch on the works is the shard Lease's transition count")
 	require.Len(t, after, len(works), "same ManifestWorks")
 	for name, before := range works {
 		now, ok := after[name]
