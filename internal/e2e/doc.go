@@ -19,6 +19,15 @@
 // [Spoke.StartWorkAgent] run OCM's agents on it. Every plane starts from empty data directories
 // with certificates made in Go ([NewCA]), on its own free loopback ports.
 //
+// # Transport replicas
+//
+// TestE2ESharding needs transport replicas it can kill, so the test binary doubles as the
+// transport: when the environment variable WECFORGE_E2E_TRANSPORT holds a JSON array of
+// arguments, TestMain runs examples/transport's app with them (SIGTERM or an interrupt cancels
+// it) and exits with its exit code instead of running tests. The test starts two such processes
+// with a short lease (4 s, renewed every second, 1 s of skew), SIGKILLs the owner of a WEC and
+// measures the takeover. TestE2EStatusReturn runs its two replicas in process.
+//
 // # Shutdown
 //
 // An [Env] records every process in a shutdown tier and stops them from t.Cleanup — OCM

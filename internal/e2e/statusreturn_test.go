@@ -21,9 +21,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/wecforge/wecforge/examples/transport/crds"
-	"github.com/wecforge/wecforge/examples/transport/loop"
 	"github.com/wecforge/wecforge/examples/transport/statusback"
-	"github.com/wecforge/wecforge/examples/transport/statusloop"
 	"github.com/wecforge/wecforge/internal/e2e"
 	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/rules/combine"
@@ -33,7 +31,12 @@ const (
 	srNS        = "statusreturn"
 	srSourceKey = "status-e2e"
 	srLabel     = "statusreturn.test/wec"
+	// srShardNS holds the Leases of the two replicas.
+	srShardNS = "statusreturn-sharding"
 )
+
+// srReplicas are the identities of the two in-process transport replicas.
+var srReplicas = []string{"status-a", "status-b"}
 
 // srWECs are the WECs of TestE2EStatusReturn (bindingPoliciesGVR is placement_test.go's).
 var srWECs = []string{"ret-a", "ret-b"}
@@ -79,9 +82,10 @@ type statusReturn struct {
 	hub    *e2e.Hub
 	spokes map[string]*e2e.Spoke
 	wds    dynamic.Interface // the hub doubles as the WDS
-	loop   *loop.Controller
-	status *statusloop.Controller
-	web    *unstructured.Unstructured
+	// replicas are the two transport replicas; their counters are summed by rendered, stats
+	// and idle.
+	replicas []*srReplica
+	web      *unstructured.Unstructured
 }
 
 // TestE2EStatusReturn runs the whole status path with OCM's own agents: the transport
@@ -90,7 +94,9 @@ type statusReturn struct {
 // agents (RawFeedbackJsonString on) return it; the status loop writes it back. Singleton from
 // one WEC, then multi-WEC over two with a StatusCollector (COUNT of WECs, SUM of replicas)
 // into a CombinedStatus; a Widget whose status exceeds 1,024 bytes comes back field by field;
-// ten scalings measure the latency and show that writing status back renders nothing.
+// ten scalings measure the latency and show that writing status back renders nothing. Two
+// transport replicas share the fleet (sharding on, one source key): each delivers the WECs it
+// owns, the leader alone writes to the WDS, and every assertion holds for the pair.
 func TestE2EStatusReturn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -177,7 +183,7 @@ func testWidgetFieldByField(t *testing.T, ctx context.Context, s *statusReturn) 
 	s.waitWDS(t, ctx, "small Widget status in the WDS", widgetsGVR, "big", func(u *unstructured.Unstructured) bool {
 		return hasStatus(u, small, combine.SingletonStatusLabel)
 	})
-	before := s.status.Stats().Redeliveries
+	before := s.stats().Redeliveries
 	big := map[string]any{"phase": "Degraded", "message": strings.Repeat("m", 600), "details": map[string]any{"x": strings.Repeat("d", 600)}}
 	require.NoError(t, setWidgetStatusIn(ctx, dyn, srNS, big))
 	got := s.waitWDS(t, ctx, "big Widget status in the WDS, field by field", widgetsGVR, "big", func(u *unstructured.Unstructured) bool {
@@ -185,7 +191,7 @@ func testWidgetFieldByField(t *testing.T, ctx context.Context, s *statusReturn) 
 	})
 	st, _, _ := unstructured.NestedMap(got.Object, "status")
 	assert.Equal(t, big, st)
-	assert.Greater(t, s.status.Stats().Redeliveries, before, "the whole value was reported too large and delivered again")
+	assert.Greater(t, s.stats().Redeliveries, before, "the whole value was reported too large and delivered again")
 	works, err := s.hub.Work.WorkV1().ManifestWorks("ret-a").List(ctx, metav1.ListOptions{})
 	require.NoError(t, err)
 	var fields []string
@@ -231,18 +237,19 @@ func testMultiWECReturn(t *testing.T, ctx context.Context, s *statusReturn) {
 // testScalingReturn scales the WDS Deployment ten times and waits each time for the
 // aggregate (minimum replicas over the WECs) and the CombinedStatus SUM; the latency from the
 // WDS update to both is measured. Every write-back echoes through the transport's source,
-// yet the renders are exactly those of the ten spec changes (one object, two WECs each).
+// yet the renders are exactly those of the ten spec changes (one object, two WECs each): no
+// replica renders a pair more than once per change, and the owners render every one.
 func testScalingReturn(t *testing.T, ctx context.Context, s *statusReturn) {
 	multi, err := s.wds.Resource(bindingPoliciesGVR).Get(ctx, "multi", metav1.GetOptions{})
 	require.NoError(t, err)
 	csName := string(s.web.GetUID()) + "." + string(multi.GetUID())
 	// Let the transport settle: the label changes of the previous step rendered web again.
 	require.NoError(t, s.env.Eventually(ctx, "transport settled", time.Minute, 500*time.Millisecond, func(ctx context.Context) (bool, error) {
-		n := rendered(s.loop)
+		n := s.rendered()
 		time.Sleep(3 * time.Second)
-		return rendered(s.loop) == n && s.status.Idle(), nil
+		return s.rendered() == n && s.idle(), nil
 	}))
-	renders, writes := rendered(s.loop), s.status.Stats().StatusWrites
+	renders, writes := s.renderedBy(), s.stats().StatusWrites
 	scalings := []int64{2, 3, 1, 2, 3, 1, 2, 3, 1, 2}
 	var latencies []time.Duration
 	for _, n := range scalings {
@@ -270,15 +277,20 @@ func testScalingReturn(t *testing.T, ctx context.Context, s *statusReturn) {
 		}
 	}
 	require.NoError(t, s.env.Eventually(ctx, "status loop idle", time.Minute, 200*time.Millisecond, func(context.Context) (bool, error) {
-		return s.status.Idle(), nil
+		return s.idle(), nil
 	}))
 	time.Sleep(2 * e2e.StatusSyncInterval) // any write-back still echoing reaches the transport
-	assert.Equal(t, 2*len(scalings), rendered(s.loop)-renders,
-		"renders: one per WEC per spec change; the %d status write-backs rendered nothing", s.status.Stats().StatusWrites-writes)
-	assert.GreaterOrEqual(t, s.status.Stats().StatusWrites-writes, int64(len(scalings)), "every scaling wrote the aggregate back")
+	total := 0
+	for i, n := range s.renderedBy() {
+		total += n - renders[i]
+		assert.LessOrEqual(t, n-renders[i], 2*len(scalings),
+			"renders of %s: at most one per WEC per spec change; the %d status write-backs rendered nothing", srReplicas[i], s.stats().StatusWrites-writes)
+	}
+	assert.GreaterOrEqual(t, total, 2*len(scalings), "every WEC's pair rendered for every spec change")
+	assert.GreaterOrEqual(t, s.stats().StatusWrites-writes, int64(len(scalings)), "every scaling wrote the aggregate back")
 	slices.Sort(latencies)
-	t.Logf("MEASURE status-return latency over %d scalings (WDS spec update → aggregate status and CombinedStatus SUM in the WDS; agent --status-sync-interval %s): median %s, max %s, min %s; status writes %d, renders %d",
+	t.Logf("MEASURE status-return latency over %d scalings (WDS spec update → aggregate status and CombinedStatus SUM in the WDS; agent --status-sync-interval %s): median %s, max %s, min %s; status writes %d, renders %d (both replicas)",
 		len(latencies), e2e.StatusSyncInterval, latencies[len(latencies)/2].Round(10*time.Millisecond),
 		latencies[len(latencies)-1].Round(10*time.Millisecond), latencies[0].Round(10*time.Millisecond),
-		s.status.Stats().StatusWrites-writes, rendered(s.loop)-renders)
+		s.stats().StatusWrites-writes, total)
 }
