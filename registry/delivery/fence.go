@@ -201,13 +201,12 @@ func (d *Deliverer) takeOver(ctx context.Context, log logr.Logger, fc *fence, cu
 		err := retry.RetryOnConflict(conflictBackoff, func() error {
 			if live == nil {
 				var err error
-				if live, err = works.Get(ctx, name, metav1.GetOptions{}); err != nil {
-					live = nil
-					if apierrors.IsNotFound(err) {
-						gone = true
-						return nil
-					}
+				live, gone, err = reread(ctx, works, name)
+				if err != nil {
 					return workError(fc.wec, name, "get", err)
+				}
+				if gone {
+					return nil
 				}
 				if err := fc.held(log, live); err != nil {
 					return err
@@ -271,12 +270,7 @@ func (d *Deliverer) deleteWork(ctx context.Context, log logr.Logger, fc *fence, 
 	err = retry.RetryOnConflict(conflictBackoff, func() error {
 		if live == nil {
 			var err error
-			if live, err = works.Get(ctx, name, metav1.GetOptions{}); err != nil {
-				live = nil
-				if apierrors.IsNotFound(err) {
-					gone = true
-					return nil
-				}
+			if live, gone, err = reread(ctx, works, name); err != nil || gone {
 				return err
 			}
 		}

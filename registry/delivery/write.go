@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
+	workclientv1 "open-cluster-management.io/api/client/work/clientset/versioned/typed/work/v1"
 	workv1 "open-cluster-management.io/api/work/v1"
 
 	"github.com/wecforge/wecforge/transform"
@@ -62,12 +63,7 @@ func (d *Deliverer) put(ctx context.Context, log logr.Logger, fc *fence, cur, wa
 	err := retry.RetryOnConflict(conflictBackoff, func() error {
 		if live == nil {
 			var err error
-			if live, err = works.Get(ctx, want.Name, metav1.GetOptions{}); err != nil {
-				live = nil
-				if apierrors.IsNotFound(err) {
-					gone = true
-					return nil
-				}
+			if live, gone, err = reread(ctx, works, want.Name); err != nil || gone {
 				return err
 			}
 			if err := fc.held(log, live); err != nil {
@@ -179,4 +175,17 @@ func workError(wec, work, action string, err error) error {
 		err = fmt.Errorf("%w %s: %w", ErrNoNamespace, wec, err)
 	}
 	return &WorkError{WEC: wec, Work: work, Action: action, Err: err}
+}
+
+// reread gets the ManifestWork name again (after a conflict, or to check it before a write).
+// gone reports that it does not exist any more; live is then nil and err nil.
+func reread(ctx context.Context, works workclientv1.ManifestWorkInterface, name string) (live *workv1.ManifestWork, gone bool, err error) {
+	live, err = works.Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return live, false, nil
 }
