@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -533,15 +535,14 @@ func TestFenceDeletePreconditions(t *testing.T) {
 	rec.take()
 
 	t.Run("re-stamped by another owner: kept", func(t *testing.T) {
-		// Call 1 starts Delete; the next guards the first delete: r3 takes the work meanwhile.
+		// Call 1 starts Delete; the next guards the first delete (works are deleted in name
+		// order): r3 takes that work meanwhile.
+		first := slices.Sorted(maps.Keys(h.works(t)))[0]
 		f.mu.Lock()
 		f.calls = 0
 		f.hook = func(n int) {
 			if n == 2 {
-				for name := range h.works(t) {
-					h.restamp(t, name, "r3", 3)
-					break
-				}
+				h.restamp(t, first, "r3", 3)
 			}
 		}
 		f.mu.Unlock()
