@@ -131,6 +131,14 @@
 // the caller stops delivering the WEC rather than retrying; throttling (429), timeouts and
 // other API errors stay [*WorkError]s, to be retried. Plan neither asks a Fencer nor stamps.
 //
+// Epochs that went backwards. A stamp above the epoch the Fencer gives while it still holds
+// the WEC cannot come from a later owner; it predates the hold (the Leases behind the epochs
+// were deleted and created again, the shard count changed, or someone wrote the annotation).
+// The call is fenced all the same, and a Fencer that implements [EpochRaiser] is told the
+// epoch found, so that it can move past it: registry/sharding's Sharder does so at its next
+// renewal and signals a change, after which the next Apply stamps the works with the new
+// epoch, in place. Without that, the WEC would stay fenced until the stamps were removed.
+//
 // # Create-only objects
 //
 // An [Object] with CreateOnly set gets a manifestConfigs entry with OCM's CreateOnly update

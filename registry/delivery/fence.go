@@ -33,6 +33,17 @@ type Fencer interface {
 	Fence(wec string) (owner string, epoch int64, ok bool)
 }
 
+// EpochRaiser is implemented by a [Fencer] that can move its epoch past one found on a
+// ManifestWork (package registry/sharding's Sharder does). When a work of a WEC is stamped with
+// a higher epoch than the Fencer gave, the call is fenced as always ([ErrFenced], nothing
+// written) and RaiseEpoch(wec, thatEpoch) is called: if the Fencer still holds the WEC (so the
+// stamp predates its hold: its Leases were created again, or the shard count changed), it
+// moves its epoch past the stamp, and the next Apply stamps the works with it, in place. A
+// Fencer that cannot tell must not implement it.
+type EpochRaiser interface {
+	RaiseEpoch(wec string, past int64)
+}
+
 // FencerFunc adapts a function to a [Fencer].
 type FencerFunc func(wec string) (owner string, epoch int64, ok bool)
 
@@ -147,6 +158,11 @@ func (fc *fence) held(log logr.Logger, mw *workv1.ManifestWork) error {
 	owner, epoch, malformed := stampOf(mw)
 	if malformed {
 		log.Info("ManifestWork has a malformed epoch; treating it as unstamped", "work", mw.Name, "epoch", mw.Annotations[EpochAnnotation])
+	}
+	if epoch > fc.epoch {
+		if r, ok := fc.f.(EpochRaiser); ok {
+			r.RaiseEpoch(fc.wec, epoch)
+		}
 	}
 	if epoch > fc.epoch || (epoch == fc.epoch && owner != fc.owner) {
 		return &FencedError{WEC: fc.wec, Work: mw.Name, Owner: fc.owner, Epoch: fc.epoch, HeldBy: owner, HeldEpoch: epoch, Err: ErrFenced}

@@ -835,3 +835,60 @@ func TestFenceMove(t *testing.T) {
 		})
 	}
 }
+
+// raisingFencer is a testFencer that implements EpochRaiser and records its calls.
+type raisingFencer struct {
+	*testFencer
+	raised []int64
+}
+
+func (f *raisingFencer) RaiseEpoch(wec string, past int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.raised = append(f.raised, past)
+}
+
+// TestFenceEpochWentBackwards checks the recovery from stamps above the Fencer's epoch while
+// it holds the WEC (its Leases were created again): the call is fenced and writes nothing, an
+// EpochRaiser is told the epoch found, and once the Fencer gives a higher epoch the works are
+// stamped with it in place (same names and UIDs, content unchanged). A stamp at the same epoch
+// by another owner is fenced without a raise.
+func TestFenceEpochWentBackwards(t *testing.T) {
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
+	cs := fake.NewSimpleClientset()
+	ctx := context.Background()
+	old, err := New(cs, withFencer(newFencer("r1", 7)))
+	require.NoError(t, err)
+	_, err = old.Apply(ctx, "wec1", "k", twoParts("r/web:1"), ApplyOptions{})
+	require.NoError(t, err)
+	before := listWorks(t, cs, "wec1")
+
+	f := &raisingFencer{testFencer: newFencer("r1", 1)}
+	d, err := New(cs, withFencer(f))
+	require.NoError(t, err)
+	rep, err := d.Apply(ctx, "wec1", "k", twoParts("r/web:1"), ApplyOptions{})
+	require.ErrorIs(t, err, ErrFenced)
+	assert.Zero(t, rep.Writes())
+	require.NotEmpty(t, f.raised)
+	assert.Equal(t, int64(7), f.raised[0])
+	assert.Equal(t, before, listWorks(t, cs, "wec1"), "nothing written")
+
+	f.set("r1", 8, true) // the Fencer moved past the stamp
+	rep, err = d.Apply(ctx, "wec1", "k", twoParts("r/web:1"), ApplyOptions{})
+	require.NoError(t, err)
+	assert.Len(t, rep.Stamped, 2)
+	after := listWorks(t, cs, "wec1")
+	require.Len(t, after, len(before))
+	for name, mw := range after {
+		assert.Equal(t, before[name].UID, mw.UID)
+		assert.Equal(t, before[name].Spec, mw.Spec)
+		assert.Equal(t, "r1/8", stamps(after)[name])
+	}
+
+	g := &raisingFencer{testFencer: newFencer("r2", 8)}
+	d2, err := New(cs, withFencer(g))
+	require.NoError(t, err)
+	_, err = d2.Apply(ctx, "wec1", "k", twoParts("r/web:1"), ApplyOptions{})
+	require.ErrorIs(t, err, ErrFenced)
+	assert.Empty(t, g.raised, "same epoch, other owner: no raise")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -86,6 +87,9 @@ type Sharder struct {
 	lost     int64
 	takeover int64
 	handover int64
+	// floors holds, by shard, an epoch found on a ManifestWork that is above the held one
+	// ([Sharder.RaiseEpoch]); the next renewal moves the shard's epoch past it.
+	floors map[int]int64
 	// published is the owned set and leadership last announced on the Changes channels.
 	published     []bool
 	publishedLead bool
@@ -115,6 +119,7 @@ func New(opts Options) (*Sharder, error) {
 		seen:      map[string]*seenLease{},
 		freeSince: map[string]time.Time{},
 		garbage:   map[string]string{},
+		floors:    map[int]int64{},
 	}
 	return s, nil
 }
@@ -152,6 +157,38 @@ func (s *Sharder) Fence(wec string) (owner string, epoch int64, ok bool) {
 		return "", 0, false
 	}
 	return s.opts.Identity, h.epoch, true
+}
+
+// RaiseEpoch tells the Sharder that a write for wec found a stamp with epoch past, higher than
+// the epoch this replica holds the WEC's shard at. While the hold is valid no other replica can
+// have acquired the shard since (it would have changed the Lease this replica keeps renewing at
+// the resourceVersion it read), so such a stamp predates the Lease: the shard Leases were
+// deleted and created again (epochs restart at 1), or the shard count changed (the WEC moved
+// to another shard, with its own count), or someone wrote the annotation by hand. The next
+// renewal of the shard then sets its epoch to past+1 — if, and only if, that renewal succeeds
+// at the resourceVersion read, that is, nobody else took the shard meanwhile — and signals
+// [Sharder.Changes], so the WEC is delivered again and its works stamped with the new epoch,
+// in place. Every WEC of the shard gets the new epoch. RaiseEpoch does nothing when the hold
+// is not valid now, when past is not above the held epoch, or when past+1 exceeds what a
+// Lease can count (it logs then: that WEC stays fenced until its works' stamp is removed).
+// A delivery.Deliverer calls it through the optional delivery.EpochRaiser interface of its Fencer.
+func (s *Sharder) RaiseEpoch(wec string, past int64) {
+	i := s.ShardOf(wec)
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.holds[i]
+	if !h.valid(now) || past <= h.epoch || past <= s.floors[i] {
+		return
+	}
+	if past >= math.MaxInt32 {
+		s.log.Info("a ManifestWork's epoch is beyond what a Lease can count; the WEC stays fenced until the stamp is removed",
+			"wec", wec, "shard", i, "epoch", past)
+		return
+	}
+	s.floors[i] = past
+	s.log.Info("a ManifestWork carries an epoch above this shard's; raising the shard's epoch at its next renewal",
+		"wec", wec, "shard", i, "held", h.epoch, "found", past)
 }
 
 // Leader reports whether this replica holds the leader Lease and the hold is valid now.
@@ -251,7 +288,15 @@ func (s *Sharder) setHold(i int, h hold) {
 	// A tenure runs from the first hold recorded to the record being cleared (here, or by
 	// publishLocked when it lapses); a renewal within it is no acquisition.
 	had := !s.holds[i].until.IsZero()
+	raised := had && !h.until.IsZero() && h.epoch != s.holds[i].epoch
 	s.holds[i] = h
+	if h.until.IsZero() || s.floors[i] < h.epoch {
+		delete(s.floors, i)
+	}
+	if raised {
+		// Same holder, new epoch (RaiseEpoch): writers must start again under it.
+		s.notifyLocked()
+	}
 	switch has := !h.until.IsZero(); {
 	case has && !had:
 		s.acquired++

@@ -3,6 +3,7 @@ package sharding_test
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -726,3 +727,71 @@ var (
 		Changes() <-chan struct{}
 	} = (*sharding.Sharder)(nil)
 )
+
+// TestRaiseEpoch checks recovery from a stamp above the Lease's epoch (shard Leases deleted
+// and created again, or a new shard count): the holder's next renewal moves the shard's epoch
+// past the stamp, at the version it read, and signals Changes; a raise that is not above the
+// held epoch, comes while the hold is not valid, or cannot be counted changes nothing, and a
+// renewal that conflicts (someone else took the shard) raises nothing.
+func TestRaiseEpoch(t *testing.T) {
+	c := newCluster(t)
+	a := c.add("a", 0, 1)
+	c.settle(a)
+	w, other := c.wecs[3], c.wecs[4]
+	_, e, ok := a.s.Fence(w)
+	require.True(t, ok)
+	_, eOther, _ := a.s.Fence(other)
+	ch := a.s.Changes()
+
+	a.s.RaiseEpoch(w, e)             // not above: nothing
+	a.s.RaiseEpoch(w, math.MaxInt32) // not countable: nothing
+	c.round(a)
+	_, got, _ := a.s.Fence(w)
+	assert.Equal(t, e, got)
+	select {
+	case <-ch:
+		t.Fatal("signal without a raise")
+	default:
+	}
+
+	a.s.RaiseEpoch(w, e+10)
+	_, got, _ = a.s.Fence(w)
+	assert.Equal(t, e, got, "the epoch moves at the renewal, not before")
+	c.round(a)
+	_, got, ok = a.s.Fence(w)
+	require.True(t, ok)
+	assert.Equal(t, e+11, got)
+	assert.Equal(t, int32(e+11), *c.st.get(testNS, a.s.ShardLease(3)).Spec.LeaseTransitions)
+	_, gotOther, _ := a.s.Fence(other)
+	assert.Equal(t, eOther, gotOther, "other shards keep their epoch")
+	select {
+	case <-ch:
+	default:
+		t.Fatal("no signal after the epoch moved")
+	}
+	c.round(a)
+	_, got, _ = a.s.Fence(w)
+	assert.Equal(t, e+11, got, "raised once")
+
+	// A raise whose renewal conflicts: someone else wrote the Lease meanwhile.
+	a.s.RaiseEpoch(w, e+50)
+	l := c.st.get(testNS, a.s.ShardLease(3)).DeepCopy()
+	l.Spec.HolderIdentity = ptrTo("intruder")
+	c.st.put(l)
+	c.tick(a)
+	_, _, ok = a.s.Fence(w)
+	assert.False(t, ok, "a conflicting renewal drops the hold")
+	assert.Equal(t, "intruder", *c.st.get(testNS, a.s.ShardLease(3)).Spec.HolderIdentity)
+	assert.Less(t, *c.st.get(testNS, a.s.ShardLease(3)).Spec.LeaseTransitions, int32(e+50))
+
+	// Not held: nothing.
+	b := c.add("b", 0, 1)
+	b.s.RaiseEpoch(other, eOther+100)
+	c.tick(b, a)
+	_, got, ok = a.s.Fence(other)
+	if ok {
+		assert.Less(t, got, eOther+100)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -341,6 +341,14 @@ func (s *Sharder) renew(ctx context.Context, i int, l *coordv1.Lease) {
 	sent := s.clock.Now()
 	next.Spec.RenewTime = ptrMicro(sent)
 	next.Spec.LeaseDurationSeconds = ptr(s.leaseSeconds())
+	s.mu.Lock()
+	floor := s.floors[i]
+	s.mu.Unlock()
+	if floor > 0 && floor >= transitionsOf(l) {
+		// A stamp above this epoch was found (RaiseEpoch): move past it, at the version read.
+		next.Spec.LeaseTransitions = ptr(int32(floor + 1))
+		s.log.Info("raising the shard's epoch past a ManifestWork's stamp", "shard", i, "from", transitionsOf(l), "to", floor+1)
+	}
 	got, err := s.write(ctx, next)
 	if err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {

@@ -14,8 +14,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/wecforge/wecforge/registry/delivery"
 	"github.com/wecforge/wecforge/registry/sharding"
 )
+
+// The Sharder fences the Deliverer and moves its epoch past older stamps it finds.
+var _ interface {
+	delivery.Fencer
+	delivery.EpochRaiser
+} = (*sharding.Sharder)(nil)
 
 // Bounds of the start of sharding.
 const (
