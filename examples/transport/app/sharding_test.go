@@ -211,3 +211,89 @@ func TestMainSharded(t *testing.T) {
 		}
 	}
 }
+
+// TestMainEpochWentBackwards runs one sharded replica whose WEC's ManifestWork carries a stamp
+// above any epoch its new Leases have (as after the Lease namespace was emptied): the first
+// delivery is fenced, the Sharder moves the shard's epoch past the stamp at its next renewal,
+// and the work is re-stamped in place with the higher epoch; a property change then lands.
+func TestMainEpochWentBackwards(t *testing.T) {
+	cfg := hub.Config(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	kube, err := kubernetes.NewForConfig(cfg)
+	require.NoError(t, err)
+	ocm, err := clusterclient.NewForConfig(cfg)
+	require.NoError(t, err)
+	work, err := workclient.NewForConfig(cfg)
+	require.NoError(t, err)
+	n := runs.Add(1)
+	wec := fmt.Sprintf("wec-back-%d", n)
+	_, err = kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: wec}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	_, err = ocm.ClusterV1().ManagedClusters().Create(ctx, &clusterv1.ManagedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: wec}, Spec: clusterv1.ManagedClusterSpec{HubAcceptsClient: true},
+	}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	_, err = registry.SetProperties(ctx, kube, wec, map[string]string{"zone": "z1"})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "hub.kubeconfig")
+	require.NoError(t, os.WriteFile(kubeconfig, hub.Kubeconfig(t), 0o600))
+	objects := filepath.Join(dir, "objects.yaml")
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\n  annotations:\n    control.kubestellar.io/expand-templates: 'true'\ndata:\n  zone: '{{ .zone }}'\n"
+	require.NoError(t, os.WriteFile(objects, []byte(doc), 0o600))
+	shardNS := fmt.Sprintf("transport-back-%d", n)
+	run := func() (context.CancelFunc, chan int, *syncBuffer) {
+		rctx, rcancel := context.WithCancel(ctx)
+		code, log := make(chan int, 1), &syncBuffer{}
+		args := []string{"--hub-kubeconfig", kubeconfig, "-f", objects, "--clusters", "", "--source-key", "back",
+			"--shard-namespace", shardNS, "--identity", "replica-a", "--shards", "4",
+			"--lease-duration", "3s", "--lease-renew", "500ms", "--lease-skew", "500ms"}
+		go func() { code <- Main(rctx, args, log) }()
+		return rcancel, code, log
+	}
+	theWork := func() (workv1.ManifestWork, bool) {
+		list, err := work.WorkV1().ManifestWorks(wec).List(ctx, metav1.ListOptions{})
+		require.NoError(t, err)
+		if len(list.Items) != 1 {
+			return workv1.ManifestWork{}, false
+		}
+		return list.Items[0], true
+	}
+
+	stop, code, _ := run()
+	require.Eventually(t, func() bool {
+		mw, ok := theWork()
+		return ok && mw.Annotations[delivery.EpochAnnotation] == "1"
+	}, time.Minute, 100*time.Millisecond, "delivered and stamped with epoch 1")
+	stop()
+	require.Equal(t, 0, <-code)
+
+	// An older generation of Leases left epoch 5 on the work; the Leases are gone.
+	mw, _ := theWork()
+	mw.Annotations[delivery.EpochAnnotation] = "5"
+	_, err = work.WorkV1().ManifestWorks(wec).Update(ctx, &mw, metav1.UpdateOptions{})
+	require.NoError(t, err)
+	require.NoError(t, kube.CoordinationV1().Leases(shardNS).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}))
+	before, _ := theWork()
+
+	stop, code, log := run()
+	defer func() {
+		stop()
+		assert.Equal(t, 0, <-code)
+	}()
+	require.Eventually(t, func() bool {
+		mw, ok := theWork()
+		return ok && mw.Annotations[delivery.EpochAnnotation] == "6"
+	}, time.Minute, 100*time.Millisecond, "re-stamped past the old epoch")
+	assert.Contains(t, log.String(), "WEC fenced")
+	assert.Contains(t, log.String(), "raising the shard's epoch past a ManifestWork's stamp")
+	after, _ := theWork()
+	assert.Equal(t, before.UID, after.UID, "in place")
+	_, err = registry.SetProperties(ctx, kube, wec, map[string]string{"zone": "z2"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		mw, ok := theWork()
+		return ok && strings.Contains(string(mw.Spec.Workload.Manifests[0].Raw), `"zone":"z2"`)
+	}, time.Minute, 100*time.Millisecond, "a property change lands")
+}
