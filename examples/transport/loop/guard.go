@@ -53,6 +53,7 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	lock.Lock()
 	defer lock.Unlock()
 	start := time.Now()
+	gen := c.ownershipGen()
 	if !c.owns(name) || c.isFencedWEC(name) {
 		return nil // lost during the grace, or fenced: the owner decides
 	}
@@ -61,7 +62,7 @@ func (c *Controller) leave(ctx context.Context, name string, exists bool, rec *R
 	rec.Writes += rep.Writes()
 	c.cfg.Metrics.wrote(rep)
 	if err != nil && isFenced(err) {
-		c.fenced(name, "deletion", err)
+		c.fenced(name, gen, "deletion", err)
 		c.stay(name)
 		return nil
 	}

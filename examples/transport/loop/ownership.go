@@ -51,9 +51,14 @@ type ownershipState struct {
 	leader bool
 	// started is set once the first change was seen; gains after it count as takeovers.
 	started bool
-	// fenced are the WECs whose last write fencing stopped: no write is tried for them until
-	// the next ownership change.
-	fenced map[string]bool
+	// gen counts the ownership changes seen after the baseline; a delivery or deletion reads
+	// it when it starts.
+	gen uint64
+	// fenced maps the WECs whose last write fencing stopped to the gen that write started
+	// under: no write is tried for them while gen is still that value. A write that started
+	// before a change and was fenced after it is thus not held against the new ownership
+	// (the change queued the WEC again, and the retry must not be skipped).
+	fenced map[string]uint64
 }
 
 // watchOwnership follows Ownership's changes until ctx is done. The first call of
@@ -136,7 +141,9 @@ func (c *Controller) ownershipChanged() {
 	}
 	c.own.owned = now
 	if c.own.started {
-		// Whatever fenced a WEC may have been settled by this change: try again.
+		// Whatever fenced a WEC may have been settled by this change: try again. Writes in
+		// flight that are fenced later record the previous gen, which no longer holds.
+		c.own.gen++
 		clear(c.own.fenced)
 	}
 	gainedLead := leader && (!c.own.leader || !c.own.started)
@@ -170,12 +177,21 @@ func (c *Controller) ownershipChanged() {
 	}
 }
 
+// ownershipGen returns the current ownership generation; a delivery or deletion reads it
+// before it consults ownership and hands it to fenced.
+func (c *Controller) ownershipGen() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.own.gen
+}
+
 // isFencedWEC reports whether fencing stopped wec's last write and no ownership change came
-// since.
+// since that write started.
 func (c *Controller) isFencedWEC(wec string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.own.fenced[wec]
+	gen, ok := c.own.fenced[wec]
+	return ok && gen == c.own.gen
 }
 
 // Owned returns the WECs this replica owned at the last ownership change, sorted; every known

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,4 +257,62 @@ func TestLoopFencedNotRetried(t *testing.T) {
 func unstructuredStrings(u *unstructured.Unstructured, path ...string) ([]string, bool) {
 	s, found, _ := unstructured.NestedStringSlice(u.Object, path...)
 	return s, found
+}
+
+// raisingOwnership is a fakeOwnership that is also a delivery.EpochRaiser, the way the
+// Sharder is: a stamp above its epoch makes it raise the epoch past the stamp and signal a
+// change. Its RaiseEpoch returns only once the loop has started handling that change (the
+// change call asked Leader), so the fenced Apply that called it ends after the change: the
+// race a real Sharder's renewal can produce.
+type raisingOwnership struct {
+	*fakeOwnership
+	leaderCalls atomic.Int64
+}
+
+func (o *raisingOwnership) Leader() bool {
+	o.leaderCalls.Add(1)
+	return o.fakeOwnership.Leader()
+}
+
+func (o *raisingOwnership) RaiseEpoch(wec string, past int64) {
+	o.mu.Lock()
+	raised := o.owned[wec] && o.epochs[wec] <= past
+	if raised {
+		o.epochs[wec] = past + 1
+	}
+	o.mu.Unlock()
+	if !raised {
+		return
+	}
+	seen := o.leaderCalls.Load()
+	o.signal()
+	// The loop asks Leader once per ownership change (nothing else does without LiveConfig);
+	// then give that call time to finish before the fenced Apply returns.
+	deadline := time.Now().Add(5 * time.Second)
+	for o.leaderCalls.Load() == seen && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+}
+
+// TestLoopFencedDuringChange: an ownership change that arrives while a delivery is being fenced
+// (here the epoch raise that the fencing itself triggers) is not lost: the WEC the change queued
+// again is delivered under the new epoch instead of staying fenced until some later change.
+func TestLoopFencedDuringChange(t *testing.T) {
+	own := &raisingOwnership{fakeOwnership: newFakeOwnership(true, "east1")}
+	//lint:ignore SA1019 OCM's api module generates no apply configurations, so its fake has no NewClientset
+	plan, err := delivery.New(workfake.NewSimpleClientset(), delivery.Options{})
+	require.NoError(t, err)
+	held, err := plan.Plan("east1", "guard", []delivery.Object{{Object: cm("old")}}, nil)
+	require.NoError(t, err)
+	held[0].Annotations = map[string]string{delivery.OwnerAnnotation: "me", delivery.EpochAnnotation: "7"}
+	m := NewMetrics()
+	h := startLoop(t, Config{RelabelGrace: time.Hour, ShrinkConfirmAfter: time.Hour, Ownership: own, Metrics: m},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"})}, []runtime.Object{held[0]}, newSource(cm("a")))
+	eventually(t, "delivered under the raised epoch after one fenced try", func() bool {
+		o, e := h.stamp(t, "east1")
+		return o == "me" && e == "8"
+	})
+	assert.Equal(t, []string{"a"}, h.objects(t, "east1"))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.fenced), "fenced once, by the stamp above the first epoch")
 }

@@ -168,6 +168,7 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	if !c.renderer.Has(wec) {
 		return nil // left the target set meanwhile; syncWEC handles it
 	}
+	gen := c.ownershipGen()
 	if !c.owns(wec) || c.isFencedWEC(wec) {
 		// Another replica delivers it; the renderer keeps its state so that gaining it
 		// delivers at once (ownershipChanged queues it then).
@@ -207,7 +208,7 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 		c.cfg.Metrics.wrote(rep)
 	}
 	if err != nil && isFenced(err) {
-		c.fenced(wec, "delivery", err)
+		c.fenced(wec, gen, "delivery", err)
 		return nil
 	}
 	if err != nil {
@@ -263,16 +264,18 @@ func (c *Controller) setDelivered(wec string, ok bool) {
 }
 
 // fenced records that fencing stopped a write to wec (another replica owns it, or this one's
-// hold lapsed): nothing more is written to it and it is not retried; the next ownership change
-// queues it again, and a delivery then starts afresh.
-func (c *Controller) fenced(wec, what string, err error) {
+// hold lapsed) that started under ownership generation gen: nothing more is written to it and
+// it is not retried; the next ownership change queues it again, and a delivery then starts
+// afresh. When a change came while the write was in flight (gen is no longer current), that
+// change already queued the WEC and the record does not hold it back.
+func (c *Controller) fenced(wec string, gen uint64, what string, err error) {
 	c.cfg.Metrics.fence()
 	c.setDelivered(wec, false)
 	c.mu.Lock()
 	if c.own.fenced == nil {
-		c.own.fenced = map[string]bool{}
+		c.own.fenced = map[string]uint64{}
 	}
-	c.own.fenced[wec] = true
+	c.own.fenced[wec] = gen
 	c.mu.Unlock()
 	reason := "not the owner"
 	if errors.Is(err, delivery.ErrFenced) {
