@@ -97,10 +97,12 @@ type Config struct {
 	// [Controller.Redeliver].
 	Status statusloop.PlacementSink
 	// Ownership, when set, makes this controller one of several replicas sharing the fleet: it
-	// delivers, and deletes the works of, only the WECs Ownership.Owns; a target WEC it does not
-	// own is skipped, never treated as dropped (no relabel grace starts, no shrink is
-	// confirmed), and its rendered state is kept so that gaining it delivers at once. The
-	// start-up sweep looks only at owned WECs. The placement and configuration documents'
+	// renders, delivers, and deletes the works of, only the WECs Ownership.Owns; a target WEC
+	// it does not own is not rendered and never treated as dropped (no relabel grace starts,
+	// no shrink is confirmed, nothing is written to it). Gaining a target WEC renders its
+	// pairs once and delivers them; losing one drops its rendered state without any hub
+	// write. Placement is still evaluated over every target WEC, and Status still receives
+	// every WEC's status requests. The start-up sweep looks only at owned WECs. The placement and configuration documents'
 	// status is written only while Ownership.Leader. Deliveries stopped by fencing
 	// (delivery.ErrFenced, delivery.ErrNotOwner) are not retried until the next
 	// Ownership.Changes. The Deliverer should be fenced by the same owner (a delivery.Fencer).

@@ -73,8 +73,9 @@
 // # Several replicas
 //
 // With [Config.Ownership] (a registry/sharding Sharder) several replicas share the fleet. Each
-// renders every target WEC but delivers — and deletes the works of — only the WECs it owns; a
-// WEC it does not own is skipped, never treated as dropped, however long that lasts. The
+// evaluates placement over every target WEC but renders, delivers — and deletes the works of —
+// only the WECs it owns; a WEC it does not own is skipped, never treated as dropped, however
+// long that lasts. Gaining a WEC renders its pairs once; losing one forgets them. The
 // Deliverer is fenced by the same owner (delivery.Fencer), so a replica that lost a WEC, even
 // in the middle of a delivery, writes nothing more to it; a fenced delivery is logged with its
 // reason and tried again only after the next ownership change. Gaining a WEC delivers it at

@@ -81,9 +81,10 @@ func (c *Controller) watchOwnership(ctx context.Context) {
 }
 
 // ownershipChanged compares ownership and leadership with what was last seen. Every known WEC
-// is queued again: a gained target WEC is delivered (that delivery stamps the new owner's
-// epoch on its works: the takeover), a gained WEC that is not a target is found by a sweep and
-// loses its works after the relabel grace, a lost WEC is skipped. On gaining leadership the
+// is queued again: a gained target WEC is rendered and delivered (that delivery stamps the new
+// owner's epoch on its works: the takeover), a gained WEC that is not a target is found by a
+// sweep and loses its works after the relabel grace, a lost target WEC leaves the renderer
+// without any write (syncWEC), a lost WEC out of the target set is left to its owner. On gaining leadership the
 // objects are processed again, which rewrites every placement and configuration document's
 // status that differs.
 func (c *Controller) ownershipChanged() {
@@ -111,9 +112,10 @@ func (c *Controller) ownershipChanged() {
 		now[w] = c.owns(w)
 	}
 	leader := c.leader()
-	rendered := make(map[string]bool, len(names))
+	target := make(map[string]bool, len(names))
 	for _, w := range names {
-		rendered[w] = c.renderer.Has(w)
+		wec, ok := c.inv.Get(w)
+		target[w] = ok && c.targeted(wec)
 	}
 
 	var gained, lost []string
@@ -126,9 +128,11 @@ func (c *Controller) ownershipChanged() {
 			if known && c.own.started {
 				c.cfg.Metrics.tookOver()
 			}
-			// Deliver it afresh even if this replica delivered it before losing it: the works
-			// must carry this owner's new epoch, and changes made meanwhile were not written.
-			if rendered[w] {
+			// Deliver a target afresh even if this replica delivered it before losing it: the
+			// works must carry this owner's new epoch, and changes made meanwhile were not
+			// written. (A gained WEC that is not a target keeps its mark: its works go after
+			// the relabel grace.)
+			if target[w] {
 				delete(c.delivered, w)
 			}
 		case !now[w] && was:

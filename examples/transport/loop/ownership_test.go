@@ -316,3 +316,57 @@ func TestLoopFencedDuringChange(t *testing.T) {
 	assert.Equal(t, []string{"a"}, h.objects(t, "east1"))
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.fenced), "fenced once, by the stamp above the first epoch")
 }
+
+// rendered sums the (object, WEC) pairs the loop rendered, over its whole history.
+func rendered(c *Controller) int {
+	n := 0
+	for _, r := range c.History() {
+		n += r.Rendered
+	}
+	return n
+}
+
+// TestLoopRendersOnlyOwned: with an Ownership only the target WECs this replica owns are
+// rendered. An unowned target renders nothing; gaining it renders its pairs once and delivers
+// them; losing one drops it from the renderer without any hub write, and source changes then
+// render only the owned WECs.
+func TestLoopRendersOnlyOwned(t *testing.T) {
+	own := newFakeOwnership(true, "east1")
+	m := NewMetrics()
+	src := newSource(cm("a"), cm("b"))
+	h := startLoop(t, Config{RelabelGrace: time.Hour, ShrinkConfirmAfter: time.Hour, Ownership: own, Metrics: m},
+		[]runtime.Object{mc("east1", map[string]string{"region": "east"}), mc("east2", map[string]string{"region": "east"})},
+		nil, src)
+	eventually(t, "the owned WEC delivered", func() bool { return len(h.objects(t, "east1")) == 2 })
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, []string{"east1"}, h.c.renderer.WECs(), "only the owned target is rendered")
+	assert.Equal(t, 2, rendered(h.c), "two objects on one owned WEC")
+	assert.Zero(t, h.writesTo("east2"))
+
+	// Gaining east2 costs one render of its pairs, and delivers it.
+	own.set("east2", true)
+	eventually(t, "the gained WEC is delivered", func() bool { return len(h.objects(t, "east2")) == 2 })
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, []string{"east1", "east2"}, h.c.renderer.WECs())
+	assert.Equal(t, 4, rendered(h.c), "the takeover rendered east2's two pairs, nothing else")
+	for _, r := range h.c.History() {
+		if r.Cause == "wec east2" && r.Rendered > 0 {
+			t.Logf("takeover of east2: %d pairs rendered, %d writes, in %v", r.Rendered, r.Writes, r.Duration)
+		}
+	}
+
+	// Losing east1 drops it from the renderer and writes nothing to it.
+	before := h.writesTo("east1")
+	own.set("east1", false)
+	eventually(t, "the lost WEC leaves the renderer", func() bool { return !h.c.renderer.Has("east1") })
+	assert.Equal(t, before, h.writesTo("east1"), "losing a WEC writes nothing")
+	assert.Len(t, h.objects(t, "east1"), 2, "its works stay for the owner")
+
+	// A source change renders only the owned WEC.
+	src.set(cm("a"), cm("b"), cm("c"))
+	eventually(t, "the owned WEC follows the source", func() bool { return len(h.objects(t, "east2")) == 3 })
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, 5, rendered(h.c), "the new object rendered for east2 alone")
+	assert.Equal(t, before, h.writesTo("east1"))
+	assert.Equal(t, []string{"east2"}, h.c.Delivered())
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wecforge/wecforge/customization"
 	"github.com/wecforge/wecforge/registry/delivery"
+	"github.com/wecforge/wecforge/transform/fleet"
 )
 
 func (c *Controller) processNext(ctx context.Context) bool {
@@ -71,11 +72,19 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 		}
 	}
 	c.observe(objs)
-	// Make sure every target WEC is known to the renderer before the first delivery.
+	// Make sure every rendered WEC (a target this replica owns) is known to the renderer before
+	// the first delivery, and render nothing for a WEC lost since.
 	for _, w := range c.inv.List() {
-		if c.targeted(w) && !c.renderer.Has(w.Name()) {
+		if c.targeted(w) && c.owns(w.Name()) && !c.renderer.Has(w.Name()) {
 			st := c.renderer.SetWEC(ctx, w)
 			rec.Rendered += st.Rendered
+		}
+	}
+	if c.cfg.Ownership != nil {
+		for _, w := range c.renderer.WECs() {
+			if !c.owns(w) {
+				c.disown(w)
+			}
 		}
 	}
 	var placed []string
@@ -125,24 +134,33 @@ func (c *Controller) syncObjects(ctx context.Context, rec *Record) error {
 	return errors.Join(errs...)
 }
 
-// syncWEC reacts to one WEC's change: a target WEC has only the pairs that read what changed
-// rendered again, and is delivered when a result changed or it was never delivered; a WEC out
-// of the target set (or gone) loses its works once that has lasted RelabelGrace.
+// syncWEC reacts to one WEC's change: a target WEC this replica owns has only the pairs that
+// read what changed rendered again, and is delivered when a result changed or it was never
+// delivered; a target WEC it does not own leaves the renderer (nothing is written: its owner
+// delivers it) but still takes part in placement; a WEC out of the target set (or gone) loses
+// its works once that has lasted RelabelGrace.
 func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) error {
 	w, ok := c.inv.Get(name)
 	if !ok || !c.targeted(w) {
 		return c.leave(ctx, name, ok, rec)
 	}
 	c.stay(name)
-	st := c.renderer.SetWEC(ctx, w)
-	rec.Rendered += st.Rendered
-	rec.Skipped += st.Skipped
+	owned := c.owns(name)
+	var st fleet.Stats
+	if owned {
+		st = c.renderer.SetWEC(ctx, w)
+		rec.Rendered += st.Rendered
+		rec.Skipped += st.Skipped
+	} else {
+		c.disown(name)
+	}
 	if !c.loaded.Load() {
 		// Before the objects are known, delivering would empty the WEC's works.
 		return nil
 	}
 	if c.placing() {
-		// The WEC's labels may change what the policies send it.
+		// The WEC's labels may change what the policies send it, and which status the status
+		// loop gathers from it (for every WEC, owned or not).
 		pst, err := c.place(ctx, nil)
 		if err != nil {
 			return err
@@ -150,10 +168,24 @@ func (c *Controller) syncWEC(ctx context.Context, name string, rec *Record) erro
 		rec.Rendered += pst.Rendered
 		st.Changed = append(st.Changed, pst.Changed...)
 	}
-	if c.isDelivered(name) && !slices.Contains(st.Changed, name) {
+	if !owned || c.isDelivered(name) && !slices.Contains(st.Changed, name) {
 		return nil
 	}
 	return c.deliver(ctx, name, rec)
+}
+
+// disown forgets the rendered state of a target WEC this replica does not own (any more): it
+// leaves the renderer, and counts as not delivered so that gaining it renders and delivers it
+// afresh. Nothing is written to the hub and nothing of the leaving, shrink or relabel state
+// starts: the WEC is not dropped, only delivered by another replica.
+func (c *Controller) disown(wec string) {
+	lock := c.wecLock(wec)
+	lock.Lock()
+	defer lock.Unlock()
+	if c.renderer.DeleteWEC(wec) {
+		c.cfg.Log.V(1).Info("WEC not owned by this replica; its rendered state is dropped", "wec", wec)
+	}
+	c.setDelivered(wec, false)
 }
 
 // deliver writes one WEC's current results. An object that fails to render for the WEC keeps
@@ -170,8 +202,8 @@ func (c *Controller) deliver(ctx context.Context, wec string, rec *Record) error
 	}
 	gen := c.ownershipGen()
 	if !c.owns(wec) || c.isFencedWEC(wec) {
-		// Another replica delivers it; the renderer keeps its state so that gaining it
-		// delivers at once (ownershipChanged queues it then).
+		// Another replica delivers it (ownershipChanged queues it when that changes; syncWEC
+		// then drops it from the renderer, or renders it when gained).
 		c.setDelivered(wec, false)
 		c.cfg.Log.V(1).Info("WEC not owned by this replica; delivery skipped", "wec", wec)
 		return nil
