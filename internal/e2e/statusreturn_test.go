@@ -251,6 +251,17 @@ func testScalingReturn(t *testing.T, ctx context.Context, s *statusReturn) {
 		return s.rendered() == n && s.idle(), nil
 	}))
 	renders, writes := s.renderedBy(), s.stats().StatusWrites
+	// shardMoves counts the shard acquisitions and losses of both replicas: a move during the
+	// scalings (a stalled renewal) makes the gaining replica render that WEC once more.
+	shardMoves := func() int64 {
+		var n int64
+		for _, r := range s.replicas {
+			st := r.sharder.Snapshot()
+			n += st.Acquired + st.Lost
+		}
+		return n
+	}
+	moves := shardMoves()
 	scalings := []int64{2, 3, 1, 2, 3, 1, 2, 3, 1, 2}
 	var latencies []time.Duration
 	for _, n := range scalings {
@@ -287,7 +298,13 @@ func testScalingReturn(t *testing.T, ctx context.Context, s *statusReturn) {
 		assert.LessOrEqual(t, n-renders[i], 2*len(scalings),
 			"renders of %s: at most one per WEC per spec change; the %d status write-backs rendered nothing", srReplicas[i], s.stats().StatusWrites-writes)
 	}
-	assert.Equal(t, 2*len(scalings), total, "every WEC's pair rendered once per spec change, by its owner alone")
+	if moved := shardMoves() - moves; moved == 0 {
+		assert.Equal(t, 2*len(scalings), total, "every WEC's pair rendered once per spec change, by its owner alone")
+	} else {
+		// A takeover renders the gained WEC's pairs once: the total is no longer exact.
+		t.Logf("shards moved %d times during the scalings: renders checked as at least one per WEC per change", moved)
+		assert.GreaterOrEqual(t, total, 2*len(scalings), "every WEC's pair rendered for every spec change")
+	}
 	assert.GreaterOrEqual(t, s.stats().StatusWrites-writes, int64(len(scalings)), "every scaling wrote the aggregate back")
 	slices.Sort(latencies)
 	t.Logf("MEASURE status-return latency over %d scalings (WDS spec update → aggregate status and CombinedStatus SUM in the WDS; agent --status-sync-interval %s): median %s, max %s, min %s; status writes %d, renders %d (both replicas)",
