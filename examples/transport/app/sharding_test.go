@@ -57,25 +57,26 @@ type replica struct {
 	log    *syncBuffer
 }
 
-// TestMainSharded runs two replicas of the transport command (Main, in process) against an
-// envtest hub with --shard-namespace: the namespace is created, each WEC's works are stamped
-// by exactly one replica, and when the owner of a WEC stops, the other takes it over in place
-// (same ManifestWork, new owner, higher epoch) and a property change made after the stop
-// reaches it. Both exit 0 and
-// leave no member Lease behind.
-func TestMainSharded(t *testing.T) {
+// shardHub is the envtest hub of a sharding test: its clients, a kubeconfig file for Main,
+// and a workload file with one ConfigMap whose data reads the WECs' zone property.
+type shardHub struct {
+	kube       kubernetes.Interface
+	work       workclient.Interface
+	kubeconfig string
+	objects    string
+}
+
+// newShardHub registers wecs on the envtest hub (namespace, accepted ManagedCluster, zone
+// property z1) and writes the files Main reads.
+func newShardHub(t *testing.T, ctx context.Context, wecs ...string) *shardHub {
+	t.Helper()
 	cfg := hub.Config(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	kube, err := kubernetes.NewForConfig(cfg)
 	require.NoError(t, err)
 	ocm, err := clusterclient.NewForConfig(cfg)
 	require.NoError(t, err)
 	work, err := workclient.NewForConfig(cfg)
 	require.NoError(t, err)
-	n := runs.Add(1)
-	wecA := fmt.Sprintf("wec-a-%d", n)
-	wecs := []string{wecA, fmt.Sprintf("wec-b-%d", n), fmt.Sprintf("wec-c-%d", n)}
 	for _, w := range wecs {
 		_, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: w}}, metav1.CreateOptions{})
 		require.NoError(t, err)
@@ -87,11 +88,27 @@ func TestMainSharded(t *testing.T) {
 		require.NoError(t, err)
 	}
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "hub.kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, hub.Kubeconfig(t), 0o600))
-	objects := filepath.Join(dir, "objects.yaml")
+	h := &shardHub{kube: kube, work: work, kubeconfig: filepath.Join(dir, "hub.kubeconfig"), objects: filepath.Join(dir, "objects.yaml")}
+	require.NoError(t, os.WriteFile(h.kubeconfig, hub.Kubeconfig(t), 0o600))
 	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\n  annotations:\n    control.kubestellar.io/expand-templates: 'true'\ndata:\n  zone: '{{ .zone }}'\n"
-	require.NoError(t, os.WriteFile(objects, []byte(doc), 0o600))
+	require.NoError(t, os.WriteFile(h.objects, []byte(doc), 0o600))
+	return h
+}
+
+// TestMainSharded runs two replicas of the transport command (Main, in process) against an
+// envtest hub with --shard-namespace: the namespace is created, each WEC's works are stamped
+// by exactly one replica, and when the owner of a WEC stops, the other takes it over in place
+// (same ManifestWork, new owner, higher epoch) and a property change made after the stop
+// reaches it. Both exit 0 and
+// leave no member Lease behind.
+func TestMainSharded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	n := runs.Add(1)
+	wecA := fmt.Sprintf("wec-a-%d", n)
+	wecs := []string{wecA, fmt.Sprintf("wec-b-%d", n), fmt.Sprintf("wec-c-%d", n)}
+	h := newShardHub(t, ctx, wecs...)
+	kube, work, kubeconfig, objects := h.kube, h.work, h.kubeconfig, h.objects
 
 	shardNS := fmt.Sprintf("transport-shards-%d", n)
 	lease, renew, skew := 3*time.Second, 500*time.Millisecond, 500*time.Millisecond
@@ -138,7 +155,7 @@ func TestMainSharded(t *testing.T) {
 		}
 		return !owners[""]
 	}, time.Minute, 100*time.Millisecond, "every WEC delivered and stamped")
-	_, err = kube.CoreV1().Namespaces().Get(ctx, shardNS, metav1.GetOptions{})
+	_, err := kube.CoreV1().Namespaces().Get(ctx, shardNS, metav1.GetOptions{})
 	require.NoError(t, err, "the shard namespace was created")
 	for o := range owners {
 		assert.Contains(t, []string{"replica-a", "replica-b"}, o)
@@ -217,31 +234,13 @@ func TestMainSharded(t *testing.T) {
 // delivery is fenced, the Sharder moves the shard's epoch past the stamp at its next renewal,
 // and the work is re-stamped in place with the higher epoch; a property change then lands.
 func TestMainEpochWentBackwards(t *testing.T) {
-	cfg := hub.Config(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	kube, err := kubernetes.NewForConfig(cfg)
-	require.NoError(t, err)
-	ocm, err := clusterclient.NewForConfig(cfg)
-	require.NoError(t, err)
-	work, err := workclient.NewForConfig(cfg)
-	require.NoError(t, err)
 	n := runs.Add(1)
 	wec := fmt.Sprintf("wec-back-%d", n)
-	_, err = kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: wec}}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	_, err = ocm.ClusterV1().ManagedClusters().Create(ctx, &clusterv1.ManagedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: wec}, Spec: clusterv1.ManagedClusterSpec{HubAcceptsClient: true},
-	}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	_, err = registry.SetProperties(ctx, kube, wec, map[string]string{"zone": "z1"})
-	require.NoError(t, err)
-	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "hub.kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, hub.Kubeconfig(t), 0o600))
-	objects := filepath.Join(dir, "objects.yaml")
-	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\n  annotations:\n    control.kubestellar.io/expand-templates: 'true'\ndata:\n  zone: '{{ .zone }}'\n"
-	require.NoError(t, os.WriteFile(objects, []byte(doc), 0o600))
+	h := newShardHub(t, ctx, wec)
+	kube, work, kubeconfig, objects := h.kube, h.work, h.kubeconfig, h.objects
+	var err error
 	shardNS := fmt.Sprintf("transport-back-%d", n)
 	run := func() (context.CancelFunc, chan int, *syncBuffer) {
 		rctx, rcancel := context.WithCancel(ctx)
