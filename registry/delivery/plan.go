@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	workv1 "open-cluster-management.io/api/work/v1"
 
+	"github.com/wecforge/wecforge/internal/dnsname"
 	"github.com/wecforge/wecforge/transform"
 )
 
@@ -288,36 +289,11 @@ func specHash(spec *workv1.ManifestWorkSpec, sources string) (string, error) {
 }
 
 // keyHash is a short, label-safe hash of the source key.
-func keyHash(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:5])
-}
+func keyHash(key string) string { return dnsname.Hash(key) }
 
 // slug returns a readable DNS-label-safe form of key: lowercase letters, digits and single
 // dashes, at most maxSlug characters, never empty.
-func slug(key string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(key) {
-		if b.Len() >= maxSlug {
-			break
-		}
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	s := strings.TrimRight(b.String(), "-")
-	if s == "" {
-		return "src"
-	}
-	return s
-}
+func slug(key string) string { return dnsname.Slug(key, maxSlug, "src") }
 
 func validatePair(wec, key string) error {
 	var errs []error

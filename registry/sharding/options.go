@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
+
+	"github.com/wecforge/wecforge/internal/dnsname"
 )
 
 // Defaults of [Options].
@@ -159,26 +161,7 @@ type names struct {
 // groupLabel is a DNS-label-safe form of group: up to 30 characters of a slug of it, then 10
 // hex digits of its SHA-256 (so two groups with one slug do not collide).
 func groupLabel(group string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(group) {
-		if b.Len() >= 30 {
-			break
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	slug := strings.TrimRight(b.String(), "-")
-	if slug == "" {
-		slug = "g"
-	}
-	sum := sha256.Sum256([]byte(group))
-	return slug + "-" + hex.EncodeToString(sum[:5])
+	return dnsname.Slug(group, 30, "g") + "-" + dnsname.Hash(group)
 }
 
 func newNames(group string, shards int) names {
