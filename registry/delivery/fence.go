@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -177,18 +178,18 @@ func (fc *fence) mine(mw *workv1.ManifestWork) bool {
 }
 
 // annotate returns want with this call's stamp (want itself without a fence). want is not
-// modified.
+// modified: the result has annotations of its own and shares everything else with want
+// (its spec, manifests included, is not copied), so neither may be modified afterwards.
 func (fc *fence) annotate(want *workv1.ManifestWork) *workv1.ManifestWork {
 	if fc == nil {
 		return want
 	}
-	out := want.DeepCopy()
-	if out.Annotations == nil {
-		out.Annotations = map[string]string{}
-	}
+	out := *want
+	out.Annotations = make(map[string]string, len(want.Annotations)+2)
+	maps.Copy(out.Annotations, want.Annotations)
 	out.Annotations[OwnerAnnotation] = fc.owner
 	out.Annotations[EpochAnnotation] = strconv.FormatInt(fc.epoch, 10)
-	return out
+	return &out
 }
 
 // takeOver makes every ManifestWork of cur carry this call's stamp before any content is
