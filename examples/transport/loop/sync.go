@@ -313,13 +313,11 @@ func (c *Controller) fenced(wec string, gen uint64, what string, err error) {
 	if errors.Is(err, delivery.ErrFenced) {
 		reason = "held by another owner"
 	}
-	var fe *delivery.FencedError
-	if errors.As(err, &fe) {
-		c.cfg.Log.Info("WEC fenced: this replica stops writing to it until ownership changes", "wec", wec,
-			"write", what, "reason", reason, "work", fe.Work, "owner", fe.Owner, "epoch", fe.Epoch,
-			"heldBy", fe.HeldBy, "heldEpoch", fe.HeldEpoch)
-		return
+	kv := []any{"wec", wec, "write", what, "reason", reason}
+	if fe := (*delivery.FencedError)(nil); errors.As(err, &fe) {
+		kv = append(kv, "work", fe.Work, "owner", fe.Owner, "epoch", fe.Epoch, "heldBy", fe.HeldBy, "heldEpoch", fe.HeldEpoch)
+	} else {
+		kv = append(kv, "error", err.Error())
 	}
-	c.cfg.Log.Info("WEC fenced: this replica stops writing to it until ownership changes", "wec", wec,
-		"write", what, "reason", reason, "error", err.Error())
+	c.cfg.Log.Info("WEC fenced: this replica stops writing to it until ownership changes", kv...)
 }

@@ -110,9 +110,6 @@ func (c *Controller) writeCombined(ctx context.Context, k csKey) error {
 		want = [2]string{cs.Metadata.Namespace, cs.Metadata.Name}
 	}
 	if had && loc != want {
-		if !c.leader() {
-			return nil
-		}
 		deleted, err := c.writer.DeleteCombinedStatus(ctx, loc[0], loc[1])
 		if err != nil {
 			return err
